@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up on a
+# fresh machine with Python 3.11 (a .venv with the pinned dependencies) first.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL := 3
+export KERAS_BACKEND := tensorflow
+export MPLBACKEND := Agg
+
+.PHONY: install demo test test-fast release lesson calibrate bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	touch $(STAMP)
+
+## Regenerate release/ from source/ (nbgrader generate_assignment for every assignment).
+release: install
+	$(BIN)/python -m grader.release
+
+## Execute the lesson notebook top to bottom (outputs go to build/, not source/).
+lesson: install
+	$(BIN)/python -m main_ingredients.run_lesson
+
+## The main job, end to end.
+demo: release lesson
+
+## The whole test suite.
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## Only the tests that start no kernel and train no model.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf $(VENV) build reports .pytest_cache gradebook.db

@@ -1,0 +1,113 @@
+"""Locate the course and talk to nbgrader's Python API with the course's configuration."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+__all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids"]
+
+#: The folder holding ``nbgrader_config.py`` when the package is used from a checkout.
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def find_course_root(root: str | os.PathLike | None = None) -> Path:
+    """Return the course root: the folder that holds ``nbgrader_config.py``.
+
+    Parameters
+    ----------
+    root : path-like or None
+        An explicit root. ``None`` looks at the current directory, then at the
+        checkout this package was installed from.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute course root.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no ``nbgrader_config.py`` is found there.
+    """
+    candidates = [Path(root)] if root is not None else [Path.cwd(), DEFAULT_ROOT]
+    for cand in candidates:
+        if (cand / "nbgrader_config.py").is_file():
+            return cand.resolve()
+    raise FileNotFoundError(
+        "no nbgrader_config.py in " + ", ".join(str(c) for c in candidates)
+        + ": run from the course root or pass its path"
+    )
+
+
+def load_config(root: str | os.PathLike | None = None) -> Config:
+    """Load ``nbgrader_config.py`` of the course as a traitlets ``Config``.
+
+    ``CourseDirectory.root`` is set to the resolved root, whatever the file says,
+    so a copy of the course (a temporary folder in tests) grades itself.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root (see :func:`find_course_root`).
+
+    Returns
+    -------
+    traitlets.config.Config
+    """
+    course_root = find_course_root(root)
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    cfg.CourseDirectory.root = str(course_root)
+    if str(cfg.CourseDirectory.get("db_url", "")).startswith("sqlite:///"):
+        cfg.CourseDirectory.db_url = "sqlite:///" + str(course_root / "gradebook.db")
+    return cfg
+
+
+def course_api(root: str | os.PathLike | None = None, config: Config | None = None):
+    """Return an ``nbgrader.apps.NbGraderAPI`` bound to the course.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root (see :func:`find_course_root`).
+    config : traitlets.config.Config or None
+        Extra settings merged over the course's ``nbgrader_config.py``.
+
+    Returns
+    -------
+    nbgrader.apps.NbGraderAPI
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    cfg = load_config(root)
+    if config is not None:
+        cfg.merge(config)
+    coursedir = CourseDirectory(config=cfg)
+    return NbGraderAPI(coursedir, config=cfg)
+
+
+def assignment_ids(root: str | os.PathLike | None = None) -> list[str]:
+    """Return the course's assignment list (``c.Course.assignments`` in the config).
+
+    Falls back to the sub-folders of ``source/`` when the config names none.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root.
+
+    Returns
+    -------
+    list of str
+        Assignment ids in teaching order.
+    """
+    cfg = load_config(root)
+    names = list(cfg.get("Course", {}).get("assignments", []))
+    if names:
+        return names
+    source = find_course_root(root) / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -1,0 +1,61 @@
+"""Regenerate ``release/`` from ``source/`` with nbgrader's ``generate_assignment``.
+
+Run as ``python -m grader.release [ASSIGNMENT ...]`` (``make release``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from grader.course import assignment_ids, course_api
+
+__all__ = ["generate_release"]
+
+
+class ReleaseError(RuntimeError):
+    """Raised when nbgrader could not generate an assignment."""
+
+
+def generate_release(root: str | os.PathLike | None = None, assignments: list[str] | None = None) -> list[str]:
+    """Run ``nbgrader generate_assignment --force --create`` for each assignment.
+
+    Solution code between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` and hidden
+    tests between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` are
+    removed; outputs are cleared; the assignment is added to the gradebook if new.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root (see :func:`grader.course.find_course_root`).
+    assignments : list of str or None
+        Assignment ids; ``None`` means every assignment of the course.
+
+    Returns
+    -------
+    list of str
+        The assignment ids released, in order.
+
+    Raises
+    ------
+    ReleaseError
+        If nbgrader reports a failure for any assignment (its log is included).
+    """
+    api = course_api(root)
+    names = list(assignments) if assignments else assignment_ids(root)
+    for name in names:
+        result = api.generate_assignment(name, force=True, create=True)
+        if not result["success"]:
+            raise ReleaseError(f"generate_assignment {name} failed:\n{result.get('error') or result.get('log')}")
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: release the assignments named in ``argv`` (default all)."""
+    names = generate_release(assignments=(argv if argv is not None else sys.argv[1:]) or None)
+    print(f"released {len(names)} assignment(s) to release/: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

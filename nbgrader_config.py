@@ -1,0 +1,55 @@
+"""nbgrader configuration for the "Main Ingredients" course (Keras 3 port).
+
+The course root is this folder: nbgrader's ``source/``, ``release/``,
+``submitted/``, ``autograded/`` and ``feedback/`` folders and the SQLite gradebook
+(``gradebook.db``) all live beside this file.
+"""
+
+import os
+
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# --- Course ----------------------------------------------------------------------------
+c.CourseDirectory.course_id = "main-ingredients"
+c.CourseDirectory.root = HERE
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+
+#: The assignments, in teaching order. 00 is the lesson itself (no graded cells).
+ASSIGNMENTS = [
+    "00-main-ingredients",
+    "01-perceptron",
+    "02-learning-rate-momentum",
+    "03-model-capacity",
+    "04-batch-size",
+    "05-iris-project",
+]
+c.Course.assignments = ASSIGNMENTS
+
+# --- Kernels: TensorFlow quiet --------------------------------------------------------
+# Kernels started by nbgrader inherit this process's environment. (The set-up cell of
+# every notebook also calls main_ingredients.silence_tensorflow(), which hides the C++
+# start-up lines that TF_CPP_MIN_LOG_LEVEL no longer hides in TensorFlow 2.21.)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("PYTHONWARNINGS", "ignore")
+
+# --- Execution -------------------------------------------------------------------------
+# A training cell of the course takes a few seconds; 120 s leaves a wide margin on a
+# 2-core machine and still stops an infinite loop.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# --- Stderr never costs points ---------------------------------------------------------
+# nbgrader gives a test cell 0 when it writes to stderr. Drop stderr stream outputs made
+# only of TensorFlow/Keras/Python warning and log lines; real errors are "error" outputs
+# and still fail the cell.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (
+    r"^(?:(?:[IWE]\d{4} [\d:.]+\s+\d+ \S+\] .*"
+    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|.*(?:Warning|WARNING|warn)\b.*"
+    r"|\s+.*"
+    r"|)\n?)+$"
+)
