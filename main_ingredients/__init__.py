@@ -7,6 +7,9 @@ rrandom
     ``rnorm``, ``sample``).
 datasets
     The module's data sets, equal to what R produced.
+baselines
+    Ordinary least squares and unpenalised logistic regression (R's ``lm`` and
+    ``glm``), the classical baselines the networks are compared with.
 quiet
     Keeps TensorFlow's and Keras' log lines out of notebooks.
 """

@@ -12,13 +12,12 @@ In R::
 
     set.seed(123); runif(3); rnorm(2); sample(10)
 
-In Python::
+In Python (the same numbers)::
 
-    >>> rng = RRandom(123)
-    >>> rng.runif(3)          # doctest: +SKIP
-    array([0.28757752, 0.78830514, 0.40897692])
-    >>> rng.rnorm(2)          # continues the same stream, as R does
-    >>> rng.sample(10)        # 1-based, as in R
+    rng = RRandom(123)
+    rng.runif(3)    # array([0.28757752, 0.78830514, 0.40897692])
+    rng.rnorm(2)    # continues the same stream, as R does
+    rng.sample(10)  # 1-based, as in R
 
 Notes
 -----
