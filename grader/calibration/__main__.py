@@ -1,0 +1,51 @@
+"""``python -m grader.calibration [ASSIGNMENT ...] [--seeds 20] [--mutant-seeds 3] [--out docs/calibration.md]``.
+
+Runs :func:`grader.calibration.runner.calibrate` (``make calibrate``) and exits
+non-zero, after printing the PROBLEM lines, when the calibration found a problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (0: no problem, 1: problems, 2: usage)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m grader.calibration",
+        description="Calibrate the hidden tests: reference under many seeds, mutants under a few.",
+    )
+    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every one with a spec)")
+    parser.add_argument("--seeds", type=int, default=20, help="reference seeds 1..N, plus the notebook's own (default 20)")
+    parser.add_argument("--mutant-seeds", type=int, default=3, help="seeds per mutant (default 3)")
+    parser.add_argument("--out", default=None, help="Markdown report (default docs/calibration.md; JSON beside it)")
+    parser.add_argument("--root", default=None, help="course root (default: current directory or the checkout)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    from grader.calibration.runner import calibrate
+    from grader.calibration.specs import all_specs, load_spec
+
+    try:
+        specs = [load_spec(a) for a in args.assignments] if args.assignments else all_specs()
+    except ModuleNotFoundError as exc:
+        parser.error(f"no calibration spec: {exc.name}")
+    if not specs:
+        print("no calibration specs found under grader/calibration/specs/", file=sys.stderr)
+        return 2
+    results, problems = calibrate(
+        specs, root=args.root, n_seeds=args.seeds, mutant_seeds=args.mutant_seeds,
+        out=args.out, show_progress=not args.no_progress,
+    )
+    for spec in specs:
+        r = results[spec.assignment]
+        print(f"{spec.assignment}: {len(r['problems'])} problem(s), {r['wall_time_s']:.0f} s")
+    for p in problems:
+        print(f"PROBLEM {p}")
+    print("wrote", args.out or "docs/calibration.md", "and its .json")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
