@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
+import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 __all__ = ["BUILD_NOTEBOOK", "LESSON_NOTEBOOK", "execute_lesson", "main"]
 
@@ -88,11 +90,17 @@ def execute_lesson(
     for source in extra_cells:
         nb.cells.append(nbformat.v4.new_code_cell(source))
 
+    config = Config()
+    if zmq.has("curve"):
+        # encrypt the kernel's TCP sockets when the kernelspec supports it; this also keeps
+        # ipykernel's "running over TCP without encryption" warning off our stderr
+        config.KernelManager.transport_encryption = "auto"
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(path.resolve().parent)}},
+        config=config,
     )
     try:
         client.execute()
@@ -113,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when a cell failed.
+        0 on success, 1 when a cell failed, 2 when ``--out`` points into ``source/``.
     """
     parser = argparse.ArgumentParser(prog="python -m main_ingredients.run_lesson", description=__doc__.splitlines()[0])
     parser.add_argument("--path", type=Path, default=LESSON_NOTEBOOK, help="notebook to execute")
@@ -124,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         execute_lesson(args.path, args.out, args.timeout)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except CellExecutionError as error:
         elapsed = time.perf_counter() - start
         print(f"FAILED after {elapsed:.1f} s: a cell of {args.path} raised an error:\n{error}", file=sys.stderr)
