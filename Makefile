@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 export KERAS_BACKEND := tensorflow
 export MPLBACKEND := Agg
+# nbgrader runs helpers (alembic) by name: the venv's bin must be on PATH
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: install demo test test-fast release lesson calibrate bench clean
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
@@ -83,11 +84,26 @@ def course_api(root: str | os.PathLike | None = None, config: Config | None = No
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    _venv_bin_on_path()
+
     cfg = load_config(root)
     if config is not None:
         cfg.merge(config)
     coursedir = CourseDirectory(config=cfg)
     return NbGraderAPI(coursedir, config=cfg)
+
+
+def _venv_bin_on_path() -> None:
+    """Put this interpreter's ``bin`` folder first on ``PATH``.
+
+    nbgrader creates a new gradebook by running ``alembic`` by name, and kernels are
+    looked up by name: both must come from the same environment as this Python, even
+    when the venv was not activated (``.venv/bin/python -m grader ...``).
+    """
+    bindir = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
 
 
 def assignment_ids(root: str | os.PathLike | None = None) -> list[str]:
