@@ -1,0 +1,759 @@
+"""Autograde a cohort one submission at a time, so one broken submission never stops the others.
+
+``nbgrader autograde`` grades every submission in one process, and some inputs abort the
+whole run (a duplicated grade cell raises ``SchemaTooOldError``, which nbgrader re-raises)
+or score a student 0 without a word (a renamed notebook is "skipped", a crashed autograde
+shows as score 0 of max 0). This module:
+
+1. checks and *stages* each submission in a temporary folder before nbgrader sees it
+   (``submitted/`` is never modified): not valid JSON or not a notebook -> ``failed``;
+   the expected notebook renamed by the student -> graded under the expected name;
+   duplicated grade_ids -> the last copy keeps its nbgrader metadata, the earlier ones
+   become ordinary code cells (they still run); deleted locked cells (tests, set-up) ->
+   restored from ``release/`` (nbgrader then overwrites them with the gradebook's
+   version, hidden tests included); outputs cleared (a huge notebook is small again);
+2. runs ``NbGraderAPI.autograde(assignment, student, force=True, create=True)`` on the
+   staged copy in a child process forked once nbgrader is imported
+   (``isolation="fork"``, see :data:`ISOLATIONS`) with an outer wall-clock guard, so a crash, a hang or a leak in one submission cannot touch
+   the next; a kernel killed by ``os._exit`` or a cell timeout is handled by nbgrader
+   itself (the kernel is another process);
+3. records a :class:`grader.status.SubmissionStatus` per submission in
+   ``autograded/.grader/status.json`` and nbgrader's log in
+   ``autograded/.grader/logs/<student>/<assignment>.log``.
+
+The functions return results and raise :class:`GraderError` subclasses; they never exit.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import nbformat
+
+from grader.course import find_course_root, load_config
+from grader.status import SubmissionStatus, status_dir, status_path, update_statuses
+
+__all__ = [
+    "GraderError",
+    "NoSubmissionsError",
+    "Prepared",
+    "ensure_tools_on_path",
+    "plan_submissions",
+    "expected_notebooks",
+    "prepare_submission",
+    "autograde_submission",
+    "autograde",
+    "exit_code",
+]
+
+#: Seconds added to the outer guard of a submission, beyond (code cells + 2) x cell timeout.
+GUARD_MARGIN = 120
+
+#: How :func:`autograde_submission` isolates nbgrader: ``"fork"`` (default) forks a child
+#: from this process once nbgrader is imported; ``"subprocess"`` starts a fresh
+#: Python per submission (slower: nbgrader's import costs ~2.5 s of CPU each time);
+#: ``"inprocess"`` calls nbgrader in this process inside ``try``/``except`` (no guard
+#: against a hang or a memory blow-up).
+ISOLATIONS = ("fork", "subprocess", "inprocess")
+
+#: A notebook file larger than this (bytes) gets a note (its outputs are cleared anyway).
+LARGE_FILE = 20 * 1024 * 1024
+
+
+class GraderError(RuntimeError):
+    """Base class of the grader's errors (usage errors: the CLI exits with code 2)."""
+
+
+class NoSubmissionsError(GraderError):
+    """Raised when there is nothing to autograde (an empty ``submitted/``)."""
+
+
+def ensure_tools_on_path() -> None:
+    """Put the running interpreter's ``bin/`` first on ``PATH``.
+
+    nbgrader creates a new gradebook by running the ``alembic`` executable found on
+    ``PATH``; when the course's ``.venv`` is used without being activated
+    (``.venv/bin/python -m grader``), that fails. This makes it find the venv's.
+    """
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p != bindir])
+
+
+# --------------------------------------------------------------------------- planning
+
+def _dirs(path: Path) -> list[str]:
+    if not path.is_dir():
+        return []
+    return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _course_assignments(root: Path) -> set[str]:
+    known = set(_dirs(root / "source")) | set(_dirs(root / "release"))
+    cfg = load_config(root)
+    known |= set(cfg.get("Course", {}).get("assignments", []))
+    return known
+
+
+def plan_submissions(
+    root: str | os.PathLike | None = None,
+    assignments: Iterable[str] | None = None,
+    students: Iterable[str] | None = None,
+) -> list[tuple[str, str]]:
+    """List the (student, assignment) pairs to autograde, assignment by assignment.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root (see :func:`grader.course.find_course_root`).
+    assignments : iterable of str or None
+        Assignment ids; ``None``: every assignment that has a folder in some
+        ``submitted/<student>/``.
+    students : iterable of str or None
+        Student ids; ``None``: every folder of ``submitted/``.
+
+    Returns
+    -------
+    list of (str, str)
+        Sorted by assignment, then student. A pair may have no folder (the
+        submission is then reported ``missing``).
+
+    Raises
+    ------
+    NoSubmissionsError
+        If no pair has a submission folder (an empty or absent ``submitted/``).
+    """
+    root = find_course_root(root)
+    submitted = root / "submitted"
+    studs = sorted(set(students)) if students else _dirs(submitted)
+    if assignments:
+        assigns = list(dict.fromkeys(assignments))
+    else:
+        assigns = sorted({a for s in studs for a in _dirs(submitted / s)})
+    pairs = [(s, a) for a in assigns for s in studs]
+    if not any((submitted / s / a).is_dir() for s, a in pairs):
+        what = []
+        if assignments:
+            what.append("assignment(s) " + ", ".join(assigns))
+        if students:
+            what.append("student(s) " + ", ".join(studs))
+        raise NoSubmissionsError(
+            f"no submissions to autograde in {submitted}"
+            + (f" for {' and '.join(what)}" if what else "")
+            + ": expected folders submitted/<student>/<assignment>/ holding the notebooks"
+        )
+    return pairs
+
+
+def expected_notebooks(root: str | os.PathLike, assignment: str) -> list[str]:
+    """Return the notebook file names students must hand in for an assignment.
+
+    Parameters
+    ----------
+    root : path-like
+        The course root.
+    assignment : str
+
+    Returns
+    -------
+    list of str
+        The ``*.ipynb`` names of ``release/<assignment>/`` (sorted); empty if the
+        assignment was never released.
+    """
+    folder = Path(root) / "release" / assignment
+    return sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+# --------------------------------------------------------------------------- staging
+
+@dataclass
+class Prepared:
+    """The result of :func:`prepare_submission`.
+
+    Attributes
+    ----------
+    error : str or None
+        Why the submission cannot be graded (``None`` if it can).
+    status : str
+        ``"failed"`` or ``"missing"`` when ``error`` is set.
+    notes : list of str
+        Repairs made in the staged copy.
+    code_cells : int
+        Code cells of the staged notebooks (sizes the outer time guard).
+    """
+
+    error: str | None = None
+    status: str = "failed"
+    notes: list[str] = field(default_factory=list)
+    code_cells: int = 0
+
+
+def _nbg(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _grade_id(cell) -> str | None:
+    return _nbg(cell).get("grade_id")
+
+
+def _is_graded_kind(cell) -> bool:
+    m = _nbg(cell)
+    return bool(m.get("grade") or m.get("solution") or m.get("locked") or m.get("task"))
+
+
+def _read_notebook(path: Path):
+    """Return (notebook, None) or (None, reason)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"{path.name} is not a text file ({exc.reason})"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises various errors for non-notebooks
+        return None, f"{path.name} is not a Jupyter notebook ({type(exc).__name__}: {exc})"
+    if not isinstance(nb.get("cells"), list):
+        return None, f"{path.name} is not a Jupyter notebook (no cells)"
+    return nb, None
+
+
+def _dedupe_grade_ids(nb, notes: list[str], strict: bool) -> str | None:
+    """Keep the last cell of each grade_id; strip nbgrader metadata from earlier copies."""
+    last: dict[str, int] = {}
+    for i, cell in enumerate(nb.cells):
+        gid = _grade_id(cell)
+        if gid and _is_graded_kind(cell):
+            last[gid] = i
+    dups = []
+    for i, cell in enumerate(nb.cells):
+        gid = _grade_id(cell)
+        if gid and _is_graded_kind(cell) and last[gid] != i:
+            dups.append(gid)
+            if not strict:
+                del cell.metadata["nbgrader"]
+    if not dups:
+        return None
+    names = ", ".join(sorted(set(dups)))
+    if strict:
+        return f"duplicate grade_id {names}"
+    notes.append(f"duplicate grade_id {names}: the earlier copy runs as an ordinary cell, the last one is graded")
+    return None
+
+
+def _restore_locked_cells(nb, release_nb, notes: list[str]) -> None:
+    """Insert the release's locked cells (tests, set-up) the student deleted."""
+    present = {_grade_id(c) for c in nb.cells if _grade_id(c)}
+    restored = []
+    previous: str | None = None
+    for rcell in release_nb.cells:
+        gid = _grade_id(rcell)
+        if not gid:
+            continue
+        m = _nbg(rcell)
+        if gid not in present and (m.get("locked") or m.get("grade")) and not m.get("solution"):
+            cell = copy.deepcopy(rcell)
+            cell["id"] = nbformat.v4.new_code_cell().id if cell.cell_type == "code" else nbformat.v4.new_markdown_cell().id
+            pos = 0
+            if previous is not None:
+                for i, c in enumerate(nb.cells):
+                    if _grade_id(c) == previous:
+                        pos = i + 1
+            nb.cells.insert(pos, cell)
+            present.add(gid)
+            restored.append(gid)
+        previous = gid
+    if restored:
+        notes.append("restored deleted locked cell(s) " + ", ".join(restored) + " from release/")
+
+
+def _fresh_cell_ids(nb) -> None:
+    seen: set[str] = set()
+    for cell in nb.cells:
+        cid = cell.get("id")
+        if not cid or cid in seen:
+            cell["id"] = nbformat.v4.new_code_cell().id
+        seen.add(cell["id"])
+
+
+def prepare_submission(
+    root: str | os.PathLike,
+    assignment: str,
+    student: str,
+    staging: str | os.PathLike,
+    *,
+    strict: bool = False,
+) -> Prepared:
+    """Check a submission and copy it, repaired, to ``<staging>/<student>/<assignment>/``.
+
+    ``submitted/`` is only read. The staged copy holds the student's other files, and
+    each expected notebook with its outputs cleared and the repairs below.
+
+    Parameters
+    ----------
+    root : path-like
+        The course root.
+    assignment, student : str
+    staging : path-like
+        A folder used as nbgrader's ``submitted_directory`` for this submission.
+    strict : bool, default False
+        ``True``: duplicated grade_ids make the submission ``failed`` (nbgrader's own
+        behaviour is to refuse) instead of being repaired.
+
+    Returns
+    -------
+    Prepared
+        ``error`` set if the submission cannot be graded:
+
+        * no folder, or a folder without any notebook -> status ``missing``;
+        * a notebook that is not valid JSON / not a notebook -> ``failed``;
+        * an expected notebook absent and no single other notebook to stand for it
+          -> ``failed``;
+        * duplicated grade_ids with ``strict=True`` -> ``failed``.
+
+        Otherwise ``notes`` lists the repairs: ``renamed``, duplicate grade_ids,
+        restored cells, a large file.
+    """
+    root = Path(root)
+    src = root / "submitted" / student / assignment
+    if not src.is_dir():
+        return Prepared(error="no submission folder", status="missing")
+    expected = expected_notebooks(root, assignment)
+    if not expected:
+        return Prepared(error=f"release/{assignment} has no notebook (run `make release`)")
+    found = sorted(p.name for p in src.glob("*.ipynb"))
+    if not found:
+        return Prepared(error=f"no .ipynb file in submitted/{student}/{assignment}", status="missing")
+
+    dest = Path(staging) / student / assignment
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.ipynb"))
+
+    prepared = Prepared()
+    extra = [n for n in found if n not in expected]
+    for name in expected:
+        path = src / name
+        if name not in found:
+            if len(extra) == 1 and len(expected) == 1:
+                path = src / extra.pop()
+                prepared.notes.append(f"renamed: {path.name} graded as {name}")
+            else:
+                prepared.error = (
+                    f"{name} not found in the submission (found: {', '.join(found)}): "
+                    "rename the student's notebook and autograde again"
+                )
+                return prepared
+        size = path.stat().st_size
+        if size > LARGE_FILE:
+            prepared.notes.append(f"large file: {path.name} is {size / 2**20:.0f} MB (outputs cleared)")
+        nb, error = _read_notebook(path)
+        if error:
+            prepared.error = error
+            return prepared
+        for cell in nb.cells:
+            if cell.get("cell_type") == "code":
+                cell["outputs"] = []
+                cell["execution_count"] = None
+        error = _dedupe_grade_ids(nb, prepared.notes, strict)
+        if error:
+            prepared.error = error
+            return prepared
+        release_nb, _ = _read_notebook(root / "release" / assignment / name)
+        if release_nb is not None:
+            _restore_locked_cells(nb, release_nb, prepared.notes)
+        _fresh_cell_ids(nb)
+        prepared.code_cells += sum(c.get("cell_type") == "code" for c in nb.cells)
+        nbformat.write(nb, str(dest / name))
+    return prepared
+
+
+# --------------------------------------------------------------------------- nbgrader
+
+def _nbgrader_autograde(
+    root: str, staging: str, assignment: str, student: str, timeout: int | None
+) -> dict:
+    """Run nbgrader's autograde on a staged submission in this process.
+
+    Returns nbgrader's result dict (``success``, ``log``, ``error``).
+    """
+    from traitlets.config import Config
+
+    from grader.course import course_api
+
+    cfg = Config()
+    cfg.CourseDirectory.submitted_directory = str(Path(staging).resolve())
+    if timeout is not None:
+        cfg.Execute.timeout = int(timeout)
+    api = course_api(root, config=cfg)
+    try:
+        return api.autograde(assignment, student, force=True, create=True)
+    except Exception as exc:  # noqa: BLE001 - report, never propagate
+        import traceback
+
+        return {"success": False, "log": "", "error": traceback.format_exc() or repr(exc)}
+
+
+_KNOWN_REASONS = [
+    (re.compile(r"DeadKernelError|Kernel died"), "the kernel died while executing the notebook (os._exit, a crash or out of memory)"),
+    (re.compile(r"UnresponsiveKernelError|became unresponsive"), "the kernel became unresponsive and could not be interrupted"),
+    (re.compile(r"CellTimeoutError"), "a cell exceeded the cell timeout and could not be interrupted"),
+    (re.compile(r"No notebooks found"), "no notebook nbgrader knows in the submission"),
+    (re.compile(r"SchemaTooOldError|old version\s+of the nbgrader metadata"), "nbgrader metadata of a cell was damaged (old schema)"),
+    (re.compile(r"SchemaTooNewError"), "nbgrader metadata of a cell is newer than this nbgrader"),
+]
+_EXC_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$")
+
+
+def failure_reason(log: str, error: str = "") -> str:
+    """Turn nbgrader's log and traceback into a one-line reason.
+
+    Parameters
+    ----------
+    log, error : str
+        ``log`` and ``error`` of an nbgrader API result.
+
+    Returns
+    -------
+    str
+    """
+    text = f"{log}\n{error}"
+    for pattern, reason in _KNOWN_REASONS:
+        if pattern.search(text):
+            return reason
+    lines = [m.groups() for m in map(_EXC_LINE.match, text.splitlines()) if m]
+    lines = [(n, msg) for n, msg in lines if not n.endswith("NbGraderException")]
+    if lines:
+        name, msg = lines[-1]
+        return f"{name.rsplit('.', 1)[-1]}: {msg.strip()}"[:300]
+    errors = [ln.split("]", 1)[-1].strip() for ln in log.splitlines() if ln.startswith("[ERROR]")]
+    errors = [e for e in errors if not e.startswith(("There was an error", "Please see"))]
+    return (errors[-1] if errors else "nbgrader failed (see the log)")[:300]
+
+
+def _kill_tree(pid: int) -> None:
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        for child in proc.children(recursive=True):
+            child.kill()
+        proc.kill()
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+
+
+def _run_isolated(root: Path, staging: Path, assignment: str, student: str,
+                  timeout: int | None, guard: float) -> dict:
+    """Run :func:`_nbgrader_autograde` in a child Python process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as fh:
+        out = Path(fh.name)
+    cmd = [sys.executable, "-m", "grader.autograde", "--worker", str(root), str(staging),
+           assignment, student, str(out), "" if timeout is None else str(timeout)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+        try:
+            output, _ = proc.communicate(timeout=guard)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc.pid)
+            output, _ = proc.communicate()
+            return {"success": False, "log": output or "",
+                    "error": "", "reason": f"autograde took longer than {guard:.0f} s and was stopped"}
+        try:
+            return json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"success": False, "log": output or "",
+                    "error": "", "reason": f"the autograde process ended with code {proc.returncode}"}
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def _fork_context():
+    """A ``fork`` multiprocessing context, with nbgrader imported here first.
+
+    Children are forked from this process, so they start with nbgrader already
+    imported (no ~2.5 s import each) and without re-importing ``__main__`` (the
+    ``forkserver`` and ``spawn`` methods do, which breaks scripts and test runners).
+    """
+    import multiprocessing
+
+    import nbgrader.apps  # noqa: F401  (imported once, inherited by every child)
+    import nbgrader.converters  # noqa: F401
+
+    return multiprocessing.get_context("fork")
+
+
+def _child(root: str, staging: str, assignment: str, student: str, timeout, out: str, log: str) -> None:
+    """Forked child: silence fds 1 and 2 (kernels inherit them), autograde, write the result."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    result = _nbgrader_autograde(root, staging, assignment, student, timeout)
+    Path(out).write_text(json.dumps({k: result.get(k) for k in ("success", "log", "error")}), encoding="utf-8")
+
+
+def _run_forked(root: Path, staging: Path, assignment: str, student: str,
+                timeout: int | None, guard: float) -> dict:
+    """Run :func:`_nbgrader_autograde` in a forked child, stopped after ``guard`` seconds."""
+    ctx = _fork_context()
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as fh:
+        out = Path(fh.name)
+    raw_log = out.with_suffix(".out")
+    try:
+        proc = ctx.Process(target=_child, args=(str(root), str(staging), assignment, student,
+                                                 timeout, str(out), str(raw_log)), daemon=False)
+        proc.start()
+        proc.join(guard)
+        if proc.is_alive():
+            _kill_tree(proc.pid)
+            proc.join()
+            return {"success": False, "log": _tail(raw_log), "error": "",
+                    "reason": f"autograde took longer than {guard:.0f} s and was stopped"}
+        try:
+            return json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            code = proc.exitcode
+            what = (f"was killed by signal {-code} (out of memory?)" if code is not None and code < 0
+                    else f"ended with code {code}")
+            return {"success": False, "log": _tail(raw_log), "error": "",
+                    "reason": f"the autograde process {what}"}
+    finally:
+        out.unlink(missing_ok=True)
+        raw_log.unlink(missing_ok=True)
+
+
+def _tail(path: Path, limit: int = 20000) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return data[-limit:].decode("utf-8", "replace")
+
+
+def _gradebook_facts(root: Path, assignment: str, student: str):
+    """Return (assignment in gradebook, student in gradebook)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    cfg = load_config(root)
+    with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+            has_assignment = True
+        except MissingEntry:
+            has_assignment = False
+        try:
+            gb.find_student(student)
+            has_student = True
+        except MissingEntry:
+            has_student = False
+    return has_assignment, has_student
+
+
+def _gradebook_score(root: Path, assignment: str, student: str):
+    from nbgrader.api import Gradebook
+
+    cfg = load_config(root)
+    with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
+        sub = gb.find_submission(assignment, student)
+        return float(sub.score), float(sub.max_score)
+
+
+def autograde_submission(
+    root: str | os.PathLike | None,
+    assignment: str,
+    student: str,
+    *,
+    timeout: int | None = None,
+    strict: bool = False,
+    isolation: str = "fork",
+) -> SubmissionStatus:
+    """Autograde one submission, isolated; never raises for a bad submission.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root (see :func:`grader.course.find_course_root`).
+    assignment, student : str
+        The submission ``submitted/<student>/<assignment>/``.
+    timeout : int or None, default None
+        Seconds a cell may run (nbgrader's ``Execute.timeout``); ``None`` keeps
+        ``nbgrader_config.py``'s. A cell past it is interrupted, gets an error and the
+        rest of the notebook is graded.
+    strict : bool, default False
+        See :func:`prepare_submission`.
+    isolation : {"fork", "subprocess", "inprocess"}, default "fork"
+        See :data:`ISOLATIONS`. ``"fork"`` and ``"subprocess"`` run nbgrader in a
+        child process stopped after ``(code cells + 2) x timeout + GUARD_MARGIN``
+        seconds; a child that dies (out of memory) makes the submission ``failed``.
+
+    Returns
+    -------
+    SubmissionStatus
+        Not yet saved (see :func:`autograde`). The assignment must be in the
+        gradebook (``nbgrader generate_assignment``); the student is added if new.
+    """
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
+    ensure_tools_on_path()
+    root = find_course_root(root)
+    start = time.monotonic()
+
+    def done(status: str, reason: str = "", notes=(), score=None, max_score=None) -> SubmissionStatus:
+        return SubmissionStatus(student, assignment, status, reason, list(notes), score, max_score,
+                                round(time.monotonic() - start, 2))
+
+    has_assignment, has_student = _gradebook_facts(root, assignment, student)
+    if not has_assignment:
+        return done("skipped", f"assignment {assignment} is not in the gradebook (run `make release`)")
+
+    with tempfile.TemporaryDirectory(prefix="grader-stage-") as staging:
+        prepared = prepare_submission(root, assignment, student, staging, strict=strict)
+        if prepared.error:
+            return done(prepared.status, prepared.error, prepared.notes)
+        notes = list(prepared.notes)
+        if not has_student:
+            notes.append("student added to the gradebook")
+        cell_timeout = timeout if timeout is not None else int(load_config(root).Execute.get("timeout", 120) or 120)
+        guard = (prepared.code_cells + 2) * cell_timeout + GUARD_MARGIN
+        if isolation == "fork":
+            result = _run_forked(root, Path(staging), assignment, student, timeout, guard)
+        elif isolation == "subprocess":
+            result = _run_isolated(root, Path(staging), assignment, student, timeout, guard)
+        else:
+            result = _nbgrader_autograde(str(root), staging, assignment, student, timeout)
+
+    log_file = status_dir(root) / "logs" / student / f"{assignment}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text((result.get("log") or "") + "\n" + (result.get("error") or ""), encoding="utf-8")
+
+    if not result.get("success"):
+        reason = result.get("reason") or failure_reason(result.get("log") or "", result.get("error") or "")
+        return done("failed", reason, notes)
+    autograded = root / "autograded" / student / assignment
+    absent = [n for n in expected_notebooks(root, assignment) if not (autograded / n).is_file()]
+    if absent:
+        return done("failed", "nbgrader wrote no autograded notebook " + ", ".join(absent), notes)
+    score, max_score = _gradebook_score(root, assignment, student)
+    return done("graded", "", notes, score, max_score)
+
+
+def autograde(
+    root: str | os.PathLike | None = None,
+    assignments: Iterable[str] | None = None,
+    students: Iterable[str] | None = None,
+    *,
+    timeout: int | None = None,
+    strict: bool = False,
+    isolation: str = "fork",
+    on_start: Callable[[int, int, str, str], None] | None = None,
+    on_done: Callable[[SubmissionStatus], None] | None = None,
+) -> list[SubmissionStatus]:
+    """Autograde submissions one at a time and record each one's status.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root.
+    assignments, students : iterable of str or None
+        What to grade (see :func:`plan_submissions`).
+    timeout : int or None, default None
+        Cell timeout in seconds (``None``: the course config's).
+    strict : bool, default False
+        See :func:`prepare_submission`.
+    isolation : {"fork", "subprocess", "inprocess"}, default "fork"
+        See :func:`autograde_submission`.
+    on_start : callable(index, total, student, assignment) or None
+        Called before each submission (a progress bar).
+    on_done : callable(SubmissionStatus) or None
+        Called after each submission, once its status is saved.
+
+    Returns
+    -------
+    list of SubmissionStatus
+        In grading order. Each is merged into ``autograded/.grader/status.json`` as soon
+        as it is known; statuses of other submissions are kept.
+
+    Raises
+    ------
+    NoSubmissionsError
+        If there is nothing to grade.
+    """
+    ensure_tools_on_path()
+    root = find_course_root(root)
+    pairs = plan_submissions(root, assignments, students)
+    known = _course_assignments(root)
+    path = status_path(root)
+    results = []
+    ready: dict[str, str | None] = {}
+    for index, (student, assignment) in enumerate(pairs):
+        if on_start is not None:
+            on_start(index, len(pairs), student, assignment)
+        start = time.monotonic()
+        if assignment not in known:
+            status = SubmissionStatus(student, assignment, "skipped", "not an assignment of this course")
+        else:
+            if assignment not in ready:
+                ready[assignment] = _ensure_in_gradebook(root, assignment)
+            status = autograde_submission(root, assignment, student, timeout=timeout,
+                                          strict=strict, isolation=isolation)
+            if ready[assignment]:
+                status.notes.append(ready[assignment])
+                ready[assignment] = None
+            status.seconds = round(time.monotonic() - start, 2)
+        update_statuses(path, status)
+        results.append(status)
+        if on_done is not None:
+            on_done(status)
+    return results
+
+
+def _ensure_in_gradebook(root: Path, assignment: str) -> str | None:
+    """Add a released assignment missing from the gradebook (a fresh clone has none)."""
+    has_assignment, _ = _gradebook_facts(root, assignment, "")
+    if has_assignment or not (root / "source" / assignment).is_dir():
+        return None
+    from grader.release import generate_release
+
+    generate_release(root, [assignment])
+    return f"assignment {assignment} added to the gradebook from source/"
+
+
+def exit_code(statuses: Iterable[SubmissionStatus]) -> int:
+    """Return the CLI's exit code for a run: 1 if any submission ``failed``, else 0."""
+    return 1 if any(s.status == "failed" for s in statuses) else 0
+
+
+def _worker(argv: list[str]) -> int:
+    """Child process entry: autograde one staged submission, write nbgrader's result as JSON."""
+    root, staging, assignment, student, out, timeout = argv
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    import warnings
+
+    warnings.simplefilter("ignore")
+    result = _nbgrader_autograde(root, staging, assignment, student, int(timeout) if timeout else None)
+    Path(out).write_text(json.dumps({k: result.get(k) for k in ("success", "log", "error")}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 8 and sys.argv[1] == "--worker":
+        raise SystemExit(_worker(sys.argv[2:]))
+    raise SystemExit("usage: python -m grader autograde ... (this module's own entry is internal)")

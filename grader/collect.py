@@ -1,0 +1,405 @@
+"""Read the gradebook into tables a TA can trust and upload; write ``reports/``.
+
+Pure functions build ``pandas.DataFrame`` s from a gradebook (any database URL nbgrader
+accepts; read only, never created or modified) and the grader's statuses
+(:mod:`grader.status`); :func:`write_reports` writes them in a separate step.
+
+A submission whose autograde failed is ``failed`` with its reason and a missing one is
+``missing``: their score is ``NaN`` (an empty CSV cell), never a silent 0. nbgrader itself
+shows a crashed autograde as score 0, max 0, ``autograded`` false: its grades have
+neither an automatic nor a manual score, which :func:`collect_scores` detects even
+without a status file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from grader.status import SubmissionStatus
+
+__all__ = [
+    "GradebookError",
+    "SCORE_COLUMNS",
+    "TEST_COLUMNS",
+    "collect_scores",
+    "collect_tests",
+    "grades_table",
+    "assignment_summary",
+    "test_summary",
+    "write_reports",
+]
+
+#: Columns of :func:`collect_scores`, with their dtypes.
+SCORE_COLUMNS = {
+    "student": "string",
+    "assignment": "string",
+    "status": "string",
+    "reason": "string",
+    "notes": "string",
+    "score": "float64",
+    "max_score": "float64",
+}
+
+#: Columns of :func:`collect_tests`, with their dtypes.
+TEST_COLUMNS = {
+    "student": "string",
+    "assignment": "string",
+    "notebook": "string",
+    "grade_id": "string",
+    "score": "float64",
+    "max_score": "float64",
+    "status": "string",
+}
+
+CRASHED = "autograde did not finish (nbgrader shows score 0 of max 0, autograded false)"
+
+
+class GradebookError(RuntimeError):
+    """Raised when the database is absent or is not an nbgrader gradebook."""
+
+
+def _engine(db_url: str):
+    from sqlalchemy import create_engine, inspect
+
+    if db_url.startswith("sqlite:///"):
+        path = db_url[len("sqlite:///"):]
+        if path and path != ":memory:" and not Path(path).is_file():
+            raise GradebookError(
+                f"no gradebook at {path}: autograde first (python -m grader autograde), or pass --db URL"
+            )
+    try:
+        engine = create_engine(db_url, future=True)
+        tables = set(inspect(engine).get_table_names())
+    except Exception as exc:  # noqa: BLE001 - any driver error becomes a clear message
+        raise GradebookError(f"cannot open the gradebook {db_url}: {exc}") from exc
+    needed = {"assignment", "notebook", "base_cell", "grade_cells", "student", "submitted_assignment",
+              "submitted_notebook", "grade"}
+    if not needed <= tables:
+        raise GradebookError(f"{db_url} is not an nbgrader gradebook (missing tables: "
+                             f"{', '.join(sorted(needed - tables))})")
+    return engine
+
+
+def _query(engine, sql: str, course_id: str | None) -> pd.DataFrame:
+    from sqlalchemy import text
+
+    where = " WHERE a.course_id = :course" if course_id else ""
+    with engine.connect() as conn:
+        return pd.read_sql_query(text(sql + where), conn, params={"course": course_id} if course_id else {})
+
+
+_CELLS_SQL = """
+SELECT a.name AS assignment, n.name AS notebook, b.name AS grade_id, g.max_score AS max_score
+FROM grade_cells g JOIN base_cell b ON b.id = g.id JOIN notebook n ON n.id = b.notebook_id
+JOIN assignment a ON a.id = n.assignment_id"""
+
+_SUBMISSIONS_SQL = """
+SELECT a.name AS assignment, sa.student_id AS student
+FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id"""
+
+_GRADES_SQL = """
+SELECT a.name AS assignment, sa.student_id AS student, n.name AS notebook, b.name AS grade_id,
+       gr.auto_score AS auto_score, gr.manual_score AS manual_score, gr.extra_credit AS extra_credit
+FROM grade gr JOIN grade_cells g ON g.id = gr.cell_id JOIN base_cell b ON b.id = g.id
+JOIN notebook n ON n.id = b.notebook_id JOIN submitted_notebook sn ON sn.id = gr.notebook_id
+JOIN submitted_assignment sa ON sa.id = sn.assignment_id JOIN assignment a ON a.id = sa.assignment_id"""
+
+_STUDENTS_SQL = "SELECT s.id AS student FROM student s"
+
+
+def _as_status_map(statuses) -> dict[tuple[str, str], SubmissionStatus]:
+    if statuses is None:
+        return {}
+    if isinstance(statuses, Mapping):
+        return dict(statuses)
+    return {s.key: s for s in statuses}
+
+
+def _read(db_url: str, course_id: str | None):
+    engine = _engine(db_url)
+    try:
+        cells = _query(engine, _CELLS_SQL, course_id)
+        subs = _query(engine, _SUBMISSIONS_SQL, course_id)
+        grades = _query(engine, _GRADES_SQL, course_id)
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            students = pd.read_sql_query(text(_STUDENTS_SQL), conn)
+    finally:
+        engine.dispose()
+    manual = grades["manual_score"]
+    auto = grades["auto_score"]
+    extra = grades["extra_credit"].fillna(0.0)
+    grades["score"] = np.where(manual.notna(), manual + extra, np.where(auto.notna(), auto + extra, np.nan))
+    grades["scored"] = manual.notna() | auto.notna()
+    return cells, subs, grades, students
+
+
+def _typed(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    df = df.reindex(columns=list(columns))
+    return df.astype(dict(columns)).reset_index(drop=True)
+
+
+def collect_scores(
+    db_url: str,
+    statuses: Mapping[tuple[str, str], SubmissionStatus] | Iterable[SubmissionStatus] | None = None,
+    course_id: str | None = None,
+) -> pd.DataFrame:
+    """Return one row per (student, assignment) with its status and score.
+
+    Parameters
+    ----------
+    db_url : str
+        An nbgrader database URL, e.g. ``"sqlite:////path/gradebook.db"``. Only read.
+    statuses : mapping or iterable of SubmissionStatus, optional
+        The grader's records (:func:`grader.status.load_statuses`). A record overrides
+        what the gradebook alone suggests: a later autograde that failed makes the
+        submission ``failed`` even if the gradebook still holds older scores.
+    course_id : str, optional
+        Keep only this course's assignments (a database shared by several courses).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns and dtypes (see :data:`SCORE_COLUMNS`):
+
+        * ``student``, ``assignment`` (string): every student of the gradebook (and
+          of ``statuses``) x every assignment that has graded cells and at least
+          one submission (in the gradebook or in ``statuses``); sorted by
+          assignment then student;
+        * ``status`` (string): ``graded``, ``failed``, ``missing`` or ``skipped``;
+        * ``reason`` (string): why not graded (``""`` when graded);
+        * ``notes`` (string): repairs made before grading, ``"; "``-separated;
+        * ``score`` (float64): the autograded (or manual) score; ``NaN`` unless graded;
+        * ``max_score`` (float64): the assignment's maximum.
+
+    Raises
+    ------
+    GradebookError
+        If the database does not exist, cannot be opened or is not a gradebook.
+    """
+    status_map = _as_status_map(statuses)
+    cells, subs, grades, students = _read(db_url, course_id)
+    max_scores = cells.groupby("assignment")["max_score"].sum()
+    max_scores = max_scores[max_scores > 0]
+    active = set(subs["assignment"]) | {a for _, a in status_map}
+    max_scores = max_scores[[a in active for a in max_scores.index]]
+    assignments = sorted(max_scores.index)
+    names = sorted(set(students["student"]) | {s for s, a in status_map if a in max_scores.index})
+    submitted = set(zip(subs["student"], subs["assignment"]))
+    by_sub = {k: g for k, g in grades.groupby(["student", "assignment"])}
+
+    rows = []
+    for assignment in assignments:
+        for student in names:
+            rec = status_map.get((student, assignment))
+            g = by_sub.get((student, assignment))
+            in_db = (student, assignment) in submitted
+            crashed = in_db and (g is None or not g["scored"].any())
+            notes = "; ".join(rec.notes) if rec else ""
+            score = np.nan
+            if rec is not None and rec.status != "graded":
+                status, reason = rec.status, rec.reason
+            elif rec is not None and (not in_db or crashed):
+                status, reason = "failed", "recorded as graded but its scores are not in this gradebook"
+            elif rec is None and not in_db:
+                status, reason = "missing", "no submission"
+            elif crashed:
+                status, reason = "failed", CRASHED
+            else:
+                status, reason = "graded", ""
+                score = float(g["score"].fillna(0.0).sum())
+            rows.append({"student": student, "assignment": assignment, "status": status,
+                         "reason": reason, "notes": notes, "score": score,
+                         "max_score": float(max_scores[assignment])})
+    return _typed(pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), SCORE_COLUMNS)
+
+
+def collect_tests(
+    db_url: str,
+    statuses: Mapping[tuple[str, str], SubmissionStatus] | Iterable[SubmissionStatus] | None = None,
+    course_id: str | None = None,
+    scores: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return one row per (student, assignment, test cell).
+
+    Parameters
+    ----------
+    db_url, statuses, course_id
+        As for :func:`collect_scores`.
+    scores : pandas.DataFrame, optional
+        The result of :func:`collect_scores` for the same arguments (computed if not
+        given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns and dtypes (see :data:`TEST_COLUMNS`): ``student``, ``assignment``,
+        ``notebook``, ``grade_id`` (string); ``score`` (float64, ``NaN`` unless the
+        submission is graded), ``max_score`` (float64); ``status`` (string):
+        ``pass`` (full points), ``partial``, ``fail`` (0 points) for a graded
+        submission, otherwise the submission's status (``failed``, ``missing``,
+        ``skipped``). Sorted by assignment, student, then cell order of the notebook.
+
+    Raises
+    ------
+    GradebookError
+        As :func:`collect_scores`.
+    """
+    if scores is None:
+        scores = collect_scores(db_url, statuses, course_id)
+    cells, _, grades, _ = _read(db_url, course_id)
+    cells = cells[cells["assignment"].isin(set(scores["assignment"]))].copy()
+    cells["order"] = range(len(cells))
+    merged = scores[["student", "assignment", "status"]].merge(cells, on="assignment", how="inner")
+    merged = merged.merge(grades[["student", "assignment", "notebook", "grade_id", "score"]],
+                          on=["student", "assignment", "notebook", "grade_id"], how="left")
+    graded = merged["status"] == "graded"
+    merged["score"] = merged["score"].where(graded, np.nan)
+    merged.loc[graded, "score"] = merged.loc[graded, "score"].fillna(0.0)
+    full = np.isclose(merged["score"], merged["max_score"])
+    zero = np.isclose(merged["score"], 0.0)
+    test_status = np.where(full, "pass", np.where(zero, "fail", "partial"))
+    merged["status"] = np.where(graded, test_status, merged["status"])
+    merged = merged.sort_values(["assignment", "student", "order"], kind="stable")
+    return _typed(merged, TEST_COLUMNS)
+
+
+def grades_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Pivot :func:`collect_scores` to one row per student (the upload table).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        From :func:`collect_scores`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``student``; for each assignment ``<assignment>`` (float64 score,
+        ``NaN`` unless graded) and ``<assignment>_status`` (``graded``,
+        ``failed: <reason>``, ``missing``...); ``total`` (sum of the graded scores),
+        ``maximum`` (sum of every assignment's maximum, so a failed or missing one
+        lowers the percentage), ``percent`` (``100 * total / maximum``, 1 decimal).
+    """
+    out = pd.DataFrame({"student": sorted(scores["student"].unique())})
+    for assignment, part in scores.groupby("assignment", sort=True):
+        part = part.set_index("student")
+        out[assignment] = out["student"].map(part["score"]).astype("float64")
+        label = part["status"].where(part["status"].isin(["graded", "missing"]),
+                                     part["status"] + ": " + part["reason"])
+        out[f"{assignment}_status"] = out["student"].map(label).astype("string")
+    per_student = scores.groupby("student")
+    out["total"] = out["student"].map(per_student["score"].sum(min_count=0)).astype("float64")
+    out["maximum"] = out["student"].map(per_student["max_score"].sum()).astype("float64")
+    out["percent"] = (100 * out["total"] / out["maximum"]).round(1)
+    out["student"] = out["student"].astype("string")
+    return out
+
+
+def assignment_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per assignment: counts by status and the mean, median, min and max of graded scores.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``assignment``, ``graded``, ``failed``, ``missing``, ``skipped``
+        (int64), ``mean``, ``median``, ``min``, ``max``, ``max_score`` (float64).
+    """
+    rows = []
+    for assignment, part in scores.groupby("assignment", sort=True):
+        graded = part.loc[part["status"] == "graded", "score"]
+        row = {"assignment": assignment}
+        for st in ("graded", "failed", "missing", "skipped"):
+            row[st] = int((part["status"] == st).sum())
+        row.update(mean=graded.mean(), median=graded.median(), min=graded.min(), max=graded.max(),
+                   max_score=float(part["max_score"].iloc[0]))
+        rows.append(row)
+    cols = ["assignment", "graded", "failed", "missing", "skipped", "mean", "median", "min", "max", "max_score"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_summary(tests: pd.DataFrame) -> pd.DataFrame:
+    """Per test cell: how many graded submissions got full points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``assignment``, ``grade_id`` (string), ``max_score`` (float64),
+        ``graded``, ``passed`` (int64), ``pass_rate`` (float64 in [0, 1], ``NaN`` if
+        nothing graded), sorted by assignment then ascending pass rate (the checks
+        students fail most first).
+    """
+    graded = tests["status"].isin(["pass", "partial", "fail"])
+    t = tests.assign(graded=graded, passed=tests["status"] == "pass")
+    out = (t.groupby(["assignment", "grade_id"], sort=True)
+           .agg(max_score=("max_score", "first"), graded=("graded", "sum"), passed=("passed", "sum"))
+           .reset_index())
+    out["graded"] = out["graded"].astype("int64")
+    out["passed"] = out["passed"].astype("int64")
+    out["pass_rate"] = np.where(out["graded"] > 0, out["passed"] / out["graded"].where(out["graded"] > 0, 1), np.nan)
+    return out.sort_values(["assignment", "pass_rate", "grade_id"], kind="stable").reset_index(drop=True)
+
+
+def plot_distribution(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a histogram of the graded scores of each assignment (matplotlib, Agg)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assignments = sorted(scores["assignment"].unique())
+    n = max(len(assignments), 1)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 2.8), squeeze=False)
+    for ax, assignment in zip(axes[0], assignments):
+        part = scores[scores["assignment"] == assignment]
+        graded = part.loc[part["status"] == "graded", "score"].to_numpy(dtype=float)
+        top = float(part["max_score"].iloc[0])
+        bins = np.arange(-0.5, top + 1.0, 1.0) if top <= 40 else 20
+        ax.hist(graded, bins=bins, color="#4c72b0", edgecolor="white")
+        ax.set_title(assignment, fontsize=9)
+        ax.set_xlabel(f"score (max {top:g})", fontsize=8)
+        ax.set_xlim(-0.5, top + 0.5)
+        ax.tick_params(labelsize=7)
+        others = len(part) - len(graded)
+        if others:
+            ax.text(0.02, 0.95, f"not graded: {others}", transform=ax.transAxes, fontsize=7, va="top")
+    axes[0][0].set_ylabel("students", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathLike) -> dict[str, Path]:
+    """Write ``grades.csv``, ``tests.csv`` and ``score_distribution.png`` to ``out``.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        From :func:`collect_scores`.
+    tests : pandas.DataFrame
+        From :func:`collect_tests`.
+    out : path-like
+        The folder (created if needed).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``{"grades": ..., "tests": ..., "distribution": ...}``. The same inputs give
+        byte-identical files.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"grades": out / "grades.csv", "tests": out / "tests.csv",
+             "distribution": out / "score_distribution.png"}
+    grades_table(scores).to_csv(paths["grades"], index=False, float_format="%.10g")
+    tests.to_csv(paths["tests"], index=False, float_format="%.10g")
+    plot_distribution(scores, paths["distribution"])
+    return paths

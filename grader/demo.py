@@ -1,0 +1,234 @@
+"""The demo cohort of ``python -m grader demo``: 8 students, each handing in a typical case.
+
+The notebooks are built from ``release/`` with :mod:`grader.submissions` (reference
+solutions and the calibration spec's mutants), so the demo grades exactly what the
+calibration measured.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from grader.course import find_course_root
+
+__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "prepare_demo", "demo_notebook", "build_demo_cohort", "check_demo"]
+
+#: The assignments of the demo (the two fastest to grade).
+DEMO_ASSIGNMENTS = ("01-perceptron", "02-learning-rate-momentum")
+
+#: Student id -> what they handed in.
+DEMO_STUDENTS = {
+    "s1-complete": "the reference solution of every assignment",
+    "s2-partial": "01: only the first exercise done; 02: not handed in",
+    "s3-blank": "the release notebooks as they are (nothing done)",
+    "s4-wrong-activation": "02: a linear output instead of a sigmoid; 01 correct",
+    "s5-few-epochs": "01: 5 epochs instead of 25; 02 correct",
+    "s6-raises": "01: a typo, model.get_weight(), raises AttributeError; 02 correct",
+    "s7-duplicate-cell": "01: a test cell pasted twice (nbgrader alone aborts the run); 02 correct",
+    "s8-infinite-loop": "02: a loop that never ends (stopped at the cell timeout); 01 correct",
+}
+
+
+def prepare_demo(root: str | os.PathLike | None = None) -> Path:
+    """Regenerate ``release/`` (the assignments present in ``source/``) and remove the
+    demo students' earlier submissions.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root.
+
+    Returns
+    -------
+    pathlib.Path
+        The course root.
+    """
+    from grader.autograde import ensure_tools_on_path
+    from grader.course import assignment_ids
+    from grader.release import generate_release
+
+    ensure_tools_on_path()
+    course_root = find_course_root(root)
+    present = [a for a in assignment_ids(course_root) if (course_root / "source" / a).is_dir()]
+    generate_release(course_root, present)
+    for student in DEMO_STUDENTS:
+        shutil.rmtree(course_root / "submitted" / student, ignore_errors=True)
+    return course_root
+
+
+def _mutant(assignment: str, *words: str) -> str | None:
+    from grader.calibration.specs import load_spec
+
+    for mutant in load_spec(assignment).mutants:
+        if all(w in mutant.name for w in words):
+            return mutant.name
+    return None
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def demo_notebook(root: str | os.PathLike, assignment: str, student: str, first: bool | None = None):
+    """Return the notebook a demo student hands in for an assignment (``None``: nothing).
+
+    Parameters
+    ----------
+    root : path-like
+        The course root (``release/`` must be up to date).
+    assignment : str
+    student : str
+        A key of :data:`DEMO_STUDENTS`.
+    first : bool or None
+        Whether the assignment plays the part of 01 in :data:`DEMO_STUDENTS` (the
+        others play 02); ``None``: whether it is ``DEMO_ASSIGNMENTS[0]``.
+
+    Returns
+    -------
+    nbformat.NotebookNode or None
+    """
+    from grader.submissions import build_submission, fill_release, notebook_path, read_notebook, solution_code
+
+    def reference():
+        return build_submission(root, assignment, "reference")
+
+    def with_cell(edit):
+        source = read_notebook(notebook_path(root, "source", assignment))
+        answers = solution_code(source)
+        edit(answers)
+        return fill_release(read_notebook(notebook_path(root, "release", assignment)), answers)
+
+    if first is None:
+        first = assignment == DEMO_ASSIGNMENTS[0]
+    if student == "s1-complete":
+        return reference()
+    if student == "s2-partial":
+        if not first:
+            return None
+        return with_cell(lambda a: [a.pop(k) for k in list(a)[1:]])
+    if student == "s3-blank":
+        return build_submission(root, assignment, "release")
+    if student == "s4-wrong-activation":
+        name = _mutant(assignment, "linear") or _mutant(assignment, "activation")
+        return build_submission(root, assignment, "mutant", name) if name and not first else reference()
+    if student == "s5-few-epochs":
+        name = _mutant(assignment, "epochs")
+        return build_submission(root, assignment, "mutant", name) if name and first else reference()
+    if student == "s6-raises":
+        if not first:
+            return reference()
+
+        def typo(answers):
+            gid = list(answers)[-1]
+            code = answers[gid]
+            answers[gid] = (code.replace("get_weights()", "get_weight()") if "get_weights()" in code
+                            else 'raise AttributeError("a typo")\n' + code)
+
+        return with_cell(typo)
+    if student == "s7-duplicate-cell":
+        nb = reference()
+        if first:
+            index = next(i for i, c in enumerate(nb.cells) if (_grade_id(c) or "").startswith("test-"))
+            pasted = copy.deepcopy(nb.cells[index])
+            pasted["id"] = nbformat.v4.new_code_cell().id
+            nb.cells.insert(index + 1, pasted)
+        return nb
+    if student == "s8-infinite-loop":
+        if first:
+            return reference()
+
+        def loop(answers):
+            gid = list(answers)[0]
+            answers[gid] = "# wait until the model is good enough\nwhile True:\n    pass\n\n" + answers[gid]
+
+        return with_cell(loop)
+    raise ValueError(f"unknown demo student {student!r}")
+
+
+def build_demo_cohort(root: str | os.PathLike | None, assignments=DEMO_ASSIGNMENTS) -> dict[str, str]:
+    """Write the demo cohort to ``submitted/<student>/<assignment>/``.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root (``release/`` up to date: see :func:`prepare_demo`).
+    assignments : sequence of str, default DEMO_ASSIGNMENTS
+        The first one gets the cases of 01, the others those of 02 (see
+        :data:`DEMO_STUDENTS`).
+
+    Returns
+    -------
+    dict of str to str
+        Student id -> description, in order.
+    """
+    from grader.submissions import write_submission
+
+    course_root = find_course_root(root)
+    for assignment in assignments:
+        for student in DEMO_STUDENTS:
+            nb = demo_notebook(course_root, assignment, student, first=assignment == assignments[0])
+            if nb is not None:
+                write_submission(course_root, assignment, student, nb)
+    return dict(DEMO_STUDENTS)
+
+
+def check_demo(scores: pd.DataFrame, assignments=DEMO_ASSIGNMENTS) -> list[str]:
+    """Compare the demo's scores with what each student's case should get.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        From :func:`grader.collect.collect_scores`.
+    assignments : sequence of str
+
+    Returns
+    -------
+    list of str
+        Problems (empty when the demo behaved as expected).
+    """
+    first, others = assignments[0], list(assignments[1:])
+    s = scores.set_index(["student", "assignment"])
+    problems = []
+
+    def row(student, assignment):
+        try:
+            return s.loc[(student, assignment)]
+        except KeyError:
+            problems.append(f"{student} / {assignment} is not in the scores")
+            return None
+
+    def expect(student, assignment, status, how=None):
+        r = row(student, assignment)
+        if r is None:
+            return
+        if r["status"] != status:
+            problems.append(f"{student} / {assignment}: expected {status}, got {r['status']} {r['reason']}")
+        elif how == "full" and r["score"] != r["max_score"]:
+            problems.append(f"{student} / {assignment}: expected full marks, got {r['score']:g}/{r['max_score']:g}")
+        elif how == "zero" and r["score"] != 0:
+            problems.append(f"{student} / {assignment}: expected 0, got {r['score']:g}")
+        elif how == "less" and not r["score"] < r["max_score"]:
+            problems.append(f"{student} / {assignment}: expected less than full marks, got {r['score']:g}")
+
+    for a in assignments:
+        expect("s1-complete", a, "graded", "full")
+        expect("s3-blank", a, "graded", "zero")
+    expect("s2-partial", first, "graded", "less")
+    expect("s5-few-epochs", first, "graded", "less")
+    expect("s6-raises", first, "graded", "less")
+    expect("s7-duplicate-cell", first, "graded", "full")
+    expect("s4-wrong-activation", first, "graded", "full")
+    expect("s8-infinite-loop", first, "graded", "full")
+    for a in others:
+        expect("s2-partial", a, "missing")
+        expect("s4-wrong-activation", a, "graded", "less")
+        expect("s8-infinite-loop", a, "graded", "less")
+        for student in ("s5-few-epochs", "s6-raises", "s7-duplicate-cell"):
+            expect(student, a, "graded", "full")
+    return problems

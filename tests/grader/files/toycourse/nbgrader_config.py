@@ -1,0 +1,15 @@
+"""A tiny nbgrader course for the grader CLI tests: one assignment, no TensorFlow."""
+
+import os
+
+c = get_config()  # noqa: F821
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "toy-course"
+c.CourseDirectory.root = HERE
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+c.Course.assignments = ["toy"]
+c.Execute.timeout = 5
+c.Execute.interrupt_on_timeout = True
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"^(?:.*Warning.*\n?)+$"
