@@ -85,7 +85,7 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
 def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
     """Collect the gradebook into reports and print the summary. Return (exit code, scores)."""
     from grader.collect import (GradebookError, assignment_summary, collect_scores, collect_tests,
-                                test_summary, write_reports)
+                                pass_rates, write_reports)
     from grader.course import find_course_root, load_config
     from grader.status import load_statuses, status_path
 
@@ -107,7 +107,7 @@ def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
 
 def print_summary(scores, tests, console: Console) -> None:
     """Print the per-assignment and per-test-cell tables."""
-    from grader.collect import assignment_summary, test_summary
+    from grader.collect import assignment_summary, pass_rates
 
     t = Table(title="Scores per assignment")
     for col in ("assignment", "graded", "failed", "missing", "mean", "median", "min", "max", "max score"):
@@ -120,7 +120,7 @@ def print_summary(scores, tests, console: Console) -> None:
     t = Table(title="Test cells (hardest first)")
     for col in ("assignment", "test cell", "points", "passed", "pass rate"):
         t.add_column(col, justify="left" if col in ("assignment", "test cell") else "right")
-    for row in test_summary(tests).itertuples(index=False):
+    for row in pass_rates(tests).itertuples(index=False):
         rate = "-" if math.isnan(row.pass_rate) else f"{100 * row.pass_rate:.0f}%"
         t.add_row(row.assignment, row.grade_id, _fmt(row.max_score), f"{row.passed}/{row.graded}", rate)
     console.print(t)

@@ -30,7 +30,7 @@ __all__ = [
     "collect_tests",
     "grades_table",
     "assignment_summary",
-    "test_summary",
+    "pass_rates",
     "write_reports",
 ]
 
@@ -324,7 +324,7 @@ def assignment_summary(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def test_summary(tests: pd.DataFrame) -> pd.DataFrame:
+def pass_rates(tests: pd.DataFrame) -> pd.DataFrame:
     """Per test cell: how many graded submissions got full points.
 
     Returns
