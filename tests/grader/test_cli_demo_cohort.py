@@ -1,0 +1,77 @@
+"""The demo cohort is built as documented (no kernel), and its checker flags unexpected scores."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+import nbformat
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from grader.demo import DEMO_ASSIGNMENTS, DEMO_STUDENTS, build_demo_cohort, check_demo
+
+
+@pytest.fixture
+def course(tmp_path):
+    if not all((REPO / "release" / a).is_dir() for a in DEMO_ASSIGNMENTS):
+        pytest.skip("the demo assignments are not released yet")
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    for folder in ("source", "release"):
+        for a in DEMO_ASSIGNMENTS:
+            shutil.copytree(REPO / folder / a, root / folder / a)
+    return root
+
+
+def _code(path):
+    nb = nbformat.read(str(path), as_version=4)
+    return nb, "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_demo_cohort_holds_each_case(course):
+    assert list(build_demo_cohort(course)) == list(DEMO_STUDENTS)
+    first, second = DEMO_ASSIGNMENTS
+    found = sorted(p.relative_to(course / "submitted").parts[:2] for p in (course / "submitted").glob("*/*/*.ipynb"))
+    assert len(found) == 2 * len(DEMO_STUDENTS) - 1 and ("s2-partial", second) not in found
+    sub = course / "submitted"
+    _, code = _code(next((sub / "s5-few-epochs" / first).glob("*.ipynb")))
+    assert "epochs=5" in code
+    _, code = _code(next((sub / "s4-wrong-activation" / second).glob("*.ipynb")))
+    assert 'activation="linear"' in code
+    _, code = _code(next((sub / "s6-raises" / first).glob("*.ipynb")))
+    assert "get_weight()" in code
+    _, code = _code(next((sub / "s8-infinite-loop" / second).glob("*.ipynb")))
+    assert "while True:" in code
+    nb, _ = _code(next((sub / "s7-duplicate-cell" / first).glob("*.ipynb")))
+    ids = Counter(c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells)
+    assert max(n for gid, n in ids.items() if gid) == 2
+
+
+def _expected_scores():
+    rows = []
+    for student in DEMO_STUDENTS:
+        for i, a in enumerate(DEMO_ASSIGNMENTS):
+            status, score = "graded", 10.0
+            if student == "s3-blank":
+                score = 0.0
+            elif (student, i) in {("s2-partial", 0), ("s5-few-epochs", 0), ("s6-raises", 0),
+                                  ("s4-wrong-activation", 1), ("s8-infinite-loop", 1)}:
+                score = 5.0
+            elif (student, i) == ("s2-partial", 1):
+                status, score = "missing", float("nan")
+            rows.append({"student": student, "assignment": a, "status": status, "reason": "",
+                         "score": score, "max_score": 10.0})
+    return pd.DataFrame(rows)
+
+
+def test_check_demo_accepts_expected_scores_and_flags_others():
+    scores = _expected_scores()
+    assert check_demo(scores) == []
+    scores.loc[(scores["student"] == "s1-complete") & (scores["assignment"] == DEMO_ASSIGNMENTS[0]), "score"] = 8.0
+    scores.loc[scores["student"] == "s7-duplicate-cell", "status"] = "failed"
+    problems = check_demo(scores)
+    assert any("s1-complete" in p and "full marks" in p for p in problems)
+    assert any("s7-duplicate-cell" in p and "expected graded, got failed" in p for p in problems)
