@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import dataclasses
 import json
 import shutil
 
 import pytest
-from conftest import FILES, ROOT, load_toy_spec
 
 from grader.calibration import __main__ as cli
 from grader.calibration.runner import analyse, calibrate, notebook_seed, read_thresholds, render_markdown, seed_list
 from grader.submissions import read_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = Path(__file__).resolve().parent / "files"
+
+
+def load_toy_spec():
+    """The spec of the toy assignment (``files/toy_spec.py``), loaded by path (no sys.path games)."""
+    module_spec = importlib.util.spec_from_file_location("grading_toy_spec", FILES / "toy_spec.py")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.SPEC
+
 
 TOY_SOURCE = FILES / "toy" / "source" / "90-toy" / "toy.ipynb"
 
@@ -80,7 +94,7 @@ def test_analyse_reports_problems(result, needle):
 @pytest.mark.slow
 @pytest.mark.xdist_group("toy")
 def test_calibrate_the_toy_end_to_end(tmp_path):
-    """One kernel per variant, two reference seeds, one mutant seed; then a spec made wrong on purpose."""
+    """One kernel per variant, two reference seeds, one mutant seed; then judged against a wrong spec."""
     shutil.copy2(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
     shutil.copytree(FILES / "toy" / "source", tmp_path / "source")
     spec = load_toy_spec()
@@ -96,16 +110,12 @@ def test_calibrate_the_toy_end_to_end(tmp_path):
     assert r["variants"]["mutant:negative"]["runs"][0]["failed"].keys() == {"test-toy-mean", "test-toy-warnings"}
     assert "| `off` |" in out.read_text() and json.loads(out.with_suffix(".json").read_text())["assignments"]
 
-    # the same toy with a wrong `fails` and a threshold inside the reference spread: PROBLEMs
-    wrong = dataclasses.replace(
-        spec, mutants=(dataclasses.replace(spec.mutants[0], fails=("test-toy-warnings",)),),
-    )
-    nb_path = tmp_path / "source" / "90-toy" / "toy.ipynb"
-    nb_path.write_text(nb_path.read_text().replace("MAX_ERROR = 0.1", "MAX_ERROR = 0.012"))
-    _, problems = calibrate([wrong], root=tmp_path, n_seeds=1, mutant_seeds=1, out=out, show_progress=False)
-    text = "\n".join(problems)
+    # the same results judged against a wrong `fails` and a threshold inside the reference spread
+    wrong = json.loads(json.dumps(r))
+    wrong["mutants"]["off"]["fails"] = ["test-toy-warnings"]
+    wrong["thresholds"]["error"] = sorted(values)[0] + 1e-9
+    text = "\n".join(analyse(wrong))
     assert "mutant off seed 123" in text and "inside the reference spread" in text, text
-    assert "reference fails test-toy-mean" in text, text
 
 
 def test_cli_rejects_unknown_assignments(capsys):

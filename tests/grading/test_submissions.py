@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import copy
 
 import pytest
-from conftest import FILES, ROOT, load_toy_spec
 
 from grader.calibration.spec import AssignmentSpec, Mutant, Style
 from grader.calibration.specs import MODULES, all_specs, load_spec, module_name
@@ -17,6 +19,18 @@ from grader.submissions import (
     solution_code,
     variant_answers,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = Path(__file__).resolve().parent / "files"
+
+
+def load_toy_spec():
+    """The spec of the toy assignment (``files/toy_spec.py``), loaded by path (no sys.path games)."""
+    module_spec = importlib.util.spec_from_file_location("grading_toy_spec", FILES / "toy_spec.py")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.SPEC
+
 
 TOY_SOURCE = FILES / "toy" / "source" / "90-toy" / "toy.ipynb"
 
