@@ -145,8 +145,7 @@ def autograde_cmd(
 ) -> None:
     """Autograde submitted/<student>/<assignment>/, one submission at a time.
 
-    Exit code 0: all graded (missing/skipped submissions are not errors); 1: some failed
-    (see their reason); 2: nothing to grade.
+    Exit code 0: all graded (missing or skipped submissions are not errors); 1: some failed (see their reason); 2: nothing to grade.
     """
     raise typer.Exit(run_autograde(root, assignments, student, timeout, strict, _console()))
 
@@ -170,8 +169,7 @@ def demo_cmd(
 ) -> None:
     """Release, build a sample cohort of 8 students, autograde it and collect the scores.
 
-    Touches only the demo students' folders in submitted/ and autograded/. Exit code 0 when
-    the demo behaved as expected (its failing students fail on purpose), 1 otherwise.
+    Touches only the demo students' folders in submitted/ (s1-complete ... s8-infinite-loop). Exit code 0 when every demo student got the expected score, 1 otherwise, 2 if the cohort could not be built.
     """
     from grader.demo import DEMO_ASSIGNMENTS, build_demo_cohort, check_demo, prepare_demo
 
