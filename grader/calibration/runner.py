@@ -236,8 +236,15 @@ def run_variant(
     from nbformat.v4 import new_notebook
 
     scratch = new_notebook(cells=[new_code_cell("") for _ in range(len(nb.cells) + 1)], metadata=nb.metadata)
+    import zmq
+    from traitlets.config import Config
+
+    config = Config()
+    if zmq.has("curve"):  # encrypted kernel transport: no "running over TCP without encryption" warning
+        config.KernelManager.transport_encryption = "auto"
     client = NotebookClient(
         scratch,
+        config=config,
         timeout=timeout,
         allow_errors=True,
         kernel_name="python3",

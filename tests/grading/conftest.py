@@ -213,3 +213,8 @@ def toy_spec():
 def toy_course(tmp_path_factory, toy_spec) -> Course:
     """A course made of the toy assignment ``90-toy`` of ``files/toy`` and the real config."""
     return Course.copy_of([FILES / "toy" / "source"], tmp_path_factory.mktemp("toy-course"), {"90-toy": toy_spec})
+
+
+def pytest_configure(config):
+    """nbgrader's gradebook triggers SQLAlchemy ``SAWarning``s at every autograde: not ours, not useful."""
+    config.addinivalue_line("filterwarnings", "ignore::sqlalchemy.exc.SAWarning")
