@@ -452,6 +452,11 @@ def analyse(result: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def _fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.4g}"
 
@@ -496,7 +501,7 @@ def render_assignment(result: dict[str, Any]) -> str:
         pct = None if margin is None or not thr else 100 * margin / abs(thr)
         rel = "<=" if q["direction"] == "max" else ">="
         row = [
-            f"`{q['name']}`", q["description"], f"{q['direction']} (value {rel} threshold)",
+            f"`{q['name']}`", _md(q["description"]), f"{q['direction']} (value {rel} threshold)",
             f"`{q['constant']}` = {_fmt(thr)}",
             _fmt(min(vals) if vals else None), _fmt(_median(vals)), _fmt(max(vals) if vals else None),
             _fmt(margin) + (" **PROBLEM**" if margin is not None and margin <= 0 else ""),
@@ -514,8 +519,8 @@ def render_assignment(result: dict[str, Any]) -> str:
         var = result["variants"].get(f"mutant:{m}", {"runs": []})
         expected = set(info["fails"])
         if var.get("build_error"):
-            lines.append(f"| `{m}` | {info['description']} | {', '.join(info['fails'])} | cannot build: "
-                         f"{var['build_error'].splitlines()[0]} | | PROBLEM |")
+            lines.append(f"| `{m}` | {_md(info['description'])} | {', '.join(info['fails'])} | cannot build: "
+                         f"{_md(var['build_error'].splitlines()[0])} | | **PROBLEM** |")
             continue
         per_seed, lost, ok = [], [], bool(var["runs"])
         for r in var["runs"]:
@@ -528,7 +533,7 @@ def render_assignment(result: dict[str, Any]) -> str:
             per_seed.append(f"{r['seed']}: {', '.join(sorted(got)) or '(none)'}")
             lost.append(f"{sum(tests.get(g, 0) for g in got):g}")
         lines.append(
-            f"| `{m}` | {info['description']} | {', '.join(sorted(expected)) or '(none)'} | "
+            f"| `{m}` | {_md(info['description'])} | {', '.join(sorted(expected)) or '(none)'} | "
             f"{'<br>'.join(per_seed)} | {' / '.join(lost)} | {'OK' if ok else '**PROBLEM**'} |"
         )
     lines += ["", "### Reference pass rate per test cell (must be 100 %)", "",

@@ -66,10 +66,13 @@ def _result(ref_values, threshold=1.0, direction="max", mutant_failed=("test-a",
 
 def test_analyse_accepts_a_calibrated_assignment():
     r = _result([0.5, 0.6, 0.7])
+    r["quantities"][0]["description"] = "|q - 1|"
     assert analyse(r) == []
     r["problems"] = []
     md = render_markdown({"99-x": r})
     assert "| `q` |" in md and "0.3" in md and "30.0 %" in md and "| OK |" in md and "PROBLEM" not in md
+    row = next(line for line in md.splitlines() if line.startswith("| `q` |"))
+    assert "\\|q - 1\\|" in row and row.replace("\\|", "").count("|") == 11  # 10 columns
 
 
 @pytest.mark.parametrize(
