@@ -1,5 +1,7 @@
 """``python -m grader.calibration [ASSIGNMENT ...] [--seeds 20] [--mutant-seeds 3] [--out docs/calibration.md]``.
 
+``--render-only`` rewrites the Markdown from the JSON without running anything.
+
 Runs :func:`grader.calibration.runner.calibrate` (``make calibrate``) and exits
 non-zero, after printing the PROBLEM lines, when the calibration found a problem.
 """
@@ -22,7 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="Markdown report (default docs/calibration.md; JSON beside it)")
     parser.add_argument("--root", default=None, help="course root (default: current directory or the checkout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--render-only", action="store_true",
+                        help="run nothing: rewrite the Markdown report from the JSON beside it")
     args = parser.parse_args(argv)
+
+    if args.render_only:
+        import json
+        from pathlib import Path
+
+        from grader.calibration.runner import render_markdown
+        from grader.course import find_course_root
+
+        md = Path(args.out) if args.out else find_course_root(args.root) / "docs" / "calibration.md"
+        results = json.loads(md.with_suffix(".json").read_text())["assignments"]
+        md.write_text(render_markdown(results))
+        print(f"rewrote {md} from {md.with_suffix('.json').name} ({len(results)} assignment(s))")
+        return 0
 
     from grader.calibration.runner import calibrate
     from grader.calibration.specs import all_specs, load_spec
