@@ -1,0 +1,108 @@
+"""Calibration spec of assignment 05, the iris mini-project.
+
+The reference (``source/05-iris-project/iris_project.ipynb``) trains
+Dense(32, relu) -> Dense(3, softmax) on the unscaled iris features with
+SGD(learning_rate=0.02, momentum=0.9), batch size 8, 60 epochs and a 20% validation
+split (30 flowers). Test cells: ``test-iris-architecture`` (3 points),
+``test-iris-compile`` (2), ``test-iris-validation`` (2), ``test-iris-accuracy`` (3).
+"""
+
+from __future__ import annotations
+
+from grader.calibration.spec import AssignmentSpec, Mutant, Quantity, Style
+
+_VAL_ACCURACY = (
+    "float(next((v[-1] for k, v in history.history.items() if k.startswith('val_') and 'acc' in k), float('nan')))"
+)
+
+QUANTITIES = (
+    Quantity(
+        name="val_accuracy",
+        expr=_VAL_ACCURACY,
+        constant="MIN_VAL_ACCURACY",
+        direction="min",
+        check="test-iris-accuracy",
+        description="validation accuracy after the last epoch (30 flowers: steps of 0.033)",
+    ),
+)
+
+MUTANTS = (
+    Mutant(
+        name="no-hidden-layer",
+        edits={"iris-model": [('    keras.layers.Dense(32, activation="relu"),\n', "")]},
+        fails=("test-iris-architecture",),
+        description="softmax regression without a hidden layer (still accurate on iris: only the architecture check fails)",
+    ),
+    Mutant(
+        name="sigmoid-output",
+        edits={"iris-model": [('keras.layers.Dense(3, activation="softmax")', 'keras.layers.Dense(3, activation="sigmoid")')]},
+        fails=("test-iris-architecture",),
+        description="sigmoid instead of softmax output",
+    ),
+    Mutant(
+        name="no-validation-split",
+        edits={"iris-model": [(", validation_split=0.2", "")]},
+        fails=("test-iris-validation", "test-iris-accuracy"),
+        description="fit without validation_split: no validation metrics at all",
+    ),
+    Mutant(
+        name="tiny-learning-rate",
+        edits={"iris-model": [("learning_rate=0.02", "learning_rate=1e-5")]},
+        fails=("test-iris-accuracy",),
+        description="learning rate 1e-5: the model barely moves from its random start",
+    ),
+    Mutant(
+        name="binary-crossentropy",
+        edits={"iris-model": [('loss="categorical_crossentropy"', 'loss="binary_crossentropy"')]},
+        fails=("test-iris-compile",),
+        description="binary instead of categorical cross-entropy (trains well enough: only the compile check fails)",
+    ),
+)
+
+STYLES = (
+    Style(
+        name="functional-tf-keras-objects",
+        description="tf.keras functional API, activation/loss/metric/optimizer objects, keyword fit with shuffle",
+        cells={
+            "iris-model": (
+                "import tensorflow as tf\n"
+                "\n"
+                "inputs = tf.keras.Input(shape=(4,))\n"
+                "hidden = tf.keras.layers.Dense(32, activation=tf.keras.activations.relu)(inputs)\n"
+                "outputs = tf.keras.layers.Dense(3, activation=tf.keras.activations.softmax)(hidden)\n"
+                "model = tf.keras.Model(inputs=inputs, outputs=outputs)\n"
+                "model.compile(\n"
+                "    optimizer=tf.keras.optimizers.SGD(learning_rate=0.02, momentum=0.9),\n"
+                "    loss=tf.keras.losses.CategoricalCrossentropy(),\n"
+                "    metrics=[tf.keras.metrics.CategoricalAccuracy()],\n"
+                ")\n"
+                "history = model.fit(x=x, y=y, batch_size=8, epochs=60, validation_split=0.2, shuffle=True, verbose=0)\n"
+            ),
+        },
+    ),
+    Style(
+        name="add-input-shape-softmax-layer",
+        description="model.add with input_shape=, a separate Softmax layer, loss as a class-name string, "
+        "metrics=['acc'], positional SGD arguments, verbose=2",
+        cells={
+            "iris-model": (
+                "from keras import layers\n"
+                "\n"
+                "model = keras.models.Sequential()\n"
+                "model.add(layers.Dense(32, activation='relu', input_shape=(4,)))\n"
+                "model.add(layers.Dense(3))\n"
+                "model.add(layers.Softmax())\n"
+                "model.compile(keras.optimizers.SGD(0.02, 0.9), loss='CategoricalCrossentropy', metrics=['acc'])\n"
+                "history = model.fit(x, y, 8, 60, verbose=2, validation_split=0.2)\n"
+            ),
+        },
+    ),
+)
+
+SPEC = AssignmentSpec(
+    assignment="05-iris-project",
+    notebook="iris_project",
+    quantities=QUANTITIES,
+    mutants=MUTANTS,
+    styles=STYLES,
+)
