@@ -29,8 +29,18 @@ release: install
 lesson: install
 	$(BIN)/python -m main_ingredients.run_lesson
 
-## The main job, end to end.
-demo: release lesson
+## The main job, end to end: release, a sample cohort autograded and collected, then the lesson.
+demo: install
+	$(BIN)/python -m grader demo
+	$(BIN)/python -m main_ingredients.run_lesson
+
+## Re-measure the hidden tests' thresholds (reference under 20 seeds, every mutant): docs/calibration.md
+calibrate: install
+	$(BIN)/python -m grader.calibration --seeds 20 --mutant-seeds 3
+
+## Time autograding against plain nbconvert --execute.
+bench: install
+	$(BIN)/python benchmarks/bench_autograde.py
 
 ## The whole test suite.
 test: install
