@@ -46,10 +46,12 @@ c.Execute.interrupt_on_timeout = True
 # only of TensorFlow/Keras/Python warning and log lines; real errors are "error" outputs
 # and still fail the cell.
 c.IgnorePattern.enabled = True
+# One line at a time, atomic group (Python >= 3.11): fast on long outputs, and a real error
+# line after a warning keeps the whole chunk (the cell then scores 0 as it should).
 c.IgnorePattern.pattern = (
-    r"^(?:(?:[IWE]\d{4} [\d:.]+\s+\d+ \S+\] .*"
+    r"\A(?>(?:[IWE]\d{4} [\d:.]+[ \t]+\d+ \S+\] .*"
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|.*(?:Warning|WARNING|warn)\b.*"
-    r"|\s+.*"
-    r"|)\n?)+$"
+    r"|[ \t]+\S.*"
+    r"|[ \t]*)(?:\n|\Z))+\Z"
 )
