@@ -55,6 +55,8 @@ __all__ = [
     "autograde_submission",
     "autograde",
     "exit_code",
+    "failure_reason",
+    "ISOLATIONS",
 ]
 
 #: Seconds added to the outer guard of a submission, beyond (code cells + 2) x cell timeout.

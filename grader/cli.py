@@ -84,8 +84,7 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
 
 def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
     """Collect the gradebook into reports and print the summary. Return (exit code, scores)."""
-    from grader.collect import (GradebookError, assignment_summary, collect_scores, collect_tests,
-                                pass_rates, write_reports)
+    from grader.collect import GradebookError, collect_scores, collect_tests, write_reports
     from grader.course import find_course_root, load_config
     from grader.status import load_statuses, status_path
 
