@@ -35,7 +35,10 @@ _STYLE = {"graded": "green", "failed": "bold red", "missing": "yellow", "skipped
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    import sys
+
+    # piped output (make, CI logs) gets wide tables instead of rich's 80-column default
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
 def _fmt(x) -> str:
