@@ -15,6 +15,7 @@ dup                     a test cell pasted twice                    graded 3/3, 
 deleted                 test-double deleted                         graded 3/3, note restored
 loop                    ``while True`` after answer = 42            graded 2/3 (cell timeout)
 dies                    ``os._exit(1)`` in a cell                   failed: the kernel died
+noint                   a loop in a kernel that ignores SIGINT      failed: not interrupted
 big                     21 MB of saved outputs + 12 MB printed      graded 3/3, note large file
 nothing                 a folder without a notebook                 missing
 good/not-an-assignment  a folder that is no assignment              skipped
@@ -49,6 +50,7 @@ EXPECTED = {
     "deleted": ("graded", 3.0),
     "loop": ("graded", 2.0),
     "dies": ("failed", None),
+    "noint": ("failed", None),
     "big": ("graded", 3.0),
     "nothing": ("missing", None),
 }
@@ -76,6 +78,8 @@ def _cohort(root):
     submit(root, "deleted", nb)
     submit(root, "loop", filled(root, "answer = 42\nwhile True:\n    pass"))
     submit(root, "dies", filled(root, "import os\nos._exit(1)"))
+    submit(root, "noint", filled(root, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                         "answer = 42\nwhile True:\n    pass"))
     nb = filled(root, ANSWER + "\nfor i in range(200_000):\n    print('x' * 60)")
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -107,7 +111,7 @@ def test_bad_inputs_graded_or_reported_and_reports_repeatable(toy_root, tmp_path
 
     result = runner.invoke(app, ["autograde", "--root", str(root)])
     assert result.exit_code == 1, result.output  # some submissions failed
-    assert "graded 8, failed 3, missing 1, skipped 1" in result.output
+    assert "graded 8, failed 4, missing 1, skipped 1" in result.output
 
     statuses = load_statuses(status_path(root))
     for student, (status, score) in EXPECTED.items():
@@ -119,6 +123,7 @@ def test_bad_inputs_graded_or_reported_and_reports_repeatable(toy_root, tmp_path
     assert "not valid JSON" in reasons["badjson"]
     assert "not a Jupyter notebook" in reasons["notnb"]
     assert "kernel died" in reasons["dies"]
+    assert "could not be interrupted" in reasons["noint"]
     assert "no .ipynb" in reasons["nothing"]
     assert "renamed: toy (1).ipynb graded as toy.ipynb" in notes["renamed"]
     assert "duplicate grade_id test-answer" in notes["dup"]
