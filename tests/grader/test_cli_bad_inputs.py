@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ANSWER, cell_index, filled, release_nb, submit
+from cli_helpers import ANSWER, cell_index, filled, release_nb, submit
 from grader.cli import app
 from grader.collect import CRASHED, collect_scores
 from grader.status import load_statuses, status_path

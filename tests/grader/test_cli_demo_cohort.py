@@ -9,7 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from cli_helpers import REPO
 from grader.demo import DEMO_ASSIGNMENTS, DEMO_STUDENTS, build_demo_cohort, check_demo
 
 

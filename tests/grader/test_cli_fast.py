@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ANSWER, cell_index, submit
+from cli_helpers import ANSWER, cell_index, submit
 from grader.autograde import NoSubmissionsError, exit_code, plan_submissions, prepare_submission
 from grader.cli import app
 from grader.collect import GradebookError, collect_scores, grades_table, pass_rates

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO
+from cli_helpers import REPO
 from grader.cli import app
 from grader.status import load_statuses, status_path
 

@@ -1,0 +1,43 @@
+"""Helpers of the grader CLI tests: the toy course (no TensorFlow) and writing submissions."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+
+FILES = Path(__file__).parent / "files"
+REPO = Path(__file__).resolve().parents[2]
+
+#: The toy assignment's correct answer (3 points: test-answer 2, test-double 1).
+ANSWER = "answer = 42\n\ndef double(x):\n    return 2 * x"
+
+def release_nb(root: Path):
+    return nbformat.read(str(root / "release" / "toy" / "toy.ipynb"), as_version=4)
+
+
+def filled(root: Path, code: str = ANSWER):
+    """The toy release notebook with the solution cell replaced by ``code``."""
+    nb = copy.deepcopy(release_nb(root))
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = code
+    return nb
+
+
+def cell_index(nb, grade_id: str) -> int:
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def submit(root: Path, student: str, nb=None, *, name: str = "toy.ipynb", raw: str | None = None,
+           assignment: str = "toy") -> Path:
+    """Write a submission to submitted/<student>/<assignment>/<name>."""
+    folder = root / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if raw is not None:
+        path.write_text(raw, encoding="utf-8")
+    else:
+        nbformat.write(nb, str(path))
+    return path
