@@ -41,7 +41,7 @@ from typing import Callable, Iterable
 
 import nbformat
 
-from grader.course import find_course_root, load_config
+from grader.course import ensure_tools_on_path, find_course_root, load_config
 from grader.status import SubmissionStatus, status_dir, status_path, update_statuses
 
 __all__ = [
@@ -79,19 +79,6 @@ class GraderError(RuntimeError):
 
 class NoSubmissionsError(GraderError):
     """Raised when there is nothing to autograde (an empty ``submitted/``)."""
-
-
-def ensure_tools_on_path() -> None:
-    """Put the running interpreter's ``bin/`` first on ``PATH``.
-
-    nbgrader creates a new gradebook by running the ``alembic`` executable found on
-    ``PATH``; when the course's ``.venv`` is used without being activated
-    (``.venv/bin/python -m grader``), that fails. This makes it find the venv's.
-    """
-    bindir = str(Path(sys.executable).parent)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if parts[:1] != [bindir]:
-        os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p != bindir])
 
 
 # --------------------------------------------------------------------------- planning

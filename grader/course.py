@@ -9,7 +9,7 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-__all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids"]
+__all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids", "ensure_tools_on_path"]
 
 #: The folder holding ``nbgrader_config.py`` when the package is used from a checkout.
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def course_api(root: str | os.PathLike | None = None, config: Config | None = No
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    _venv_bin_on_path()
+    ensure_tools_on_path()
 
     cfg = load_config(root)
     if config is not None:
@@ -93,17 +93,22 @@ def course_api(root: str | os.PathLike | None = None, config: Config | None = No
     return NbGraderAPI(coursedir, config=cfg)
 
 
-def _venv_bin_on_path() -> None:
-    """Put this interpreter's ``bin`` folder first on ``PATH``.
+def ensure_tools_on_path() -> None:
+    """Put the running interpreter's ``bin/`` first on ``PATH``.
 
-    nbgrader creates a new gradebook by running ``alembic`` by name, and kernels are
-    looked up by name: both must come from the same environment as this Python, even
-    when the venv was not activated (``.venv/bin/python -m grader ...``).
+    nbgrader creates a new gradebook by running the ``alembic`` executable found on
+    ``PATH``, and kernels are looked up by name: both must come from the same
+    environment as this Python, even when the course's ``.venv`` is used without
+    being activated (``.venv/bin/python -m grader ...``).
+
+    Returns
+    -------
+    None
     """
     bindir = os.path.dirname(sys.executable)
     parts = os.environ.get("PATH", "").split(os.pathsep)
-    if bindir not in parts:
-        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
+    if parts[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p != bindir])
 
 
 def assignment_ids(root: str | os.PathLike | None = None) -> list[str]:
