@@ -108,8 +108,22 @@ def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
 
 
 def print_summary(scores, tests, console: Console) -> None:
-    """Print the per-assignment and per-test-cell tables."""
-    from grader.collect import assignment_summary, pass_rates
+    """Print the per-student score table, then the per-assignment and per-test-cell tables."""
+    from grader.collect import assignment_summary, grades_table, pass_rates
+
+    grades = grades_table(scores)
+    assignments = [c for c in grades.columns if f"{c}_status" in grades.columns]
+    t = Table(title="Scores per student (grades.csv)")
+    t.add_column("student")
+    for col in [*assignments, "total", "maximum", "percent"]:
+        t.add_column(col, justify="right")
+    for row in grades.to_dict("records"):
+        cells = []
+        for a in assignments:
+            status = str(row[f"{a}_status"])
+            cells.append(_fmt(row[a]) if status == "graded" else f"[{_STYLE.get(status.split(':')[0], 'red')}]{status.split(':')[0]}[/]")
+        t.add_row(str(row["student"]), *cells, _fmt(row["total"]), _fmt(row["maximum"]), _fmt(row["percent"]))
+    console.print(t)
 
     t = Table(title="Scores per assignment")
     for col in ("assignment", "graded", "failed", "missing", "mean", "median", "min", "max", "max score"):
