@@ -50,5 +50,6 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
+## Remove build artefacts only: never submissions, grades (gradebook.db) or reports.
 clean:
-	rm -rf $(VENV) build reports .pytest_cache gradebook.db
+	rm -rf $(VENV) build .pytest_cache
