@@ -27,6 +27,18 @@ ASSIGNMENTS = [
 ]
 c.Course.assignments = ASSIGNMENTS
 
+# --- Exchange: a course-local folder -----------------------------------------------------
+# Submissions are put in submitted/ by hand (no `nbgrader release_assignment`/`collect`
+# through an exchange), but nbgrader's API lists its exchange on start-up and logs
+# "CRITICAL ... Unwritable directory, please contact your instructor:
+# /usr/local/share/nbgrader/exchange" when the default one is absent. A local folder
+# (git-ignored; it must exist, so it is created here) keeps nbgrader quiet.
+c.Exchange.root = os.path.join(HERE, "exchange")
+try:
+    os.makedirs(c.Exchange.root, exist_ok=True)
+except OSError:  # a read-only checkout: nbgrader only logs the line above
+    pass
+
 # --- Kernels: TensorFlow quiet --------------------------------------------------------
 # Kernels started by nbgrader inherit this process's environment. (The set-up cell of
 # every notebook also calls main_ingredients.silence_tensorflow(), which hides the C++

@@ -47,6 +47,7 @@ from grader.status import SubmissionStatus, status_dir, status_path, update_stat
 __all__ = [
     "GraderError",
     "NoSubmissionsError",
+    "UnknownAssignmentError",
     "Prepared",
     "ensure_tools_on_path",
     "plan_submissions",
@@ -79,6 +80,10 @@ class GraderError(RuntimeError):
 
 class NoSubmissionsError(GraderError):
     """Raised when there is nothing to autograde (an empty ``submitted/``)."""
+
+
+class UnknownAssignmentError(GraderError):
+    """Raised when an assignment named explicitly is not one of the course's."""
 
 
 # --------------------------------------------------------------------------- planning
@@ -121,6 +126,9 @@ def plan_submissions(
 
     Raises
     ------
+    UnknownAssignmentError
+        If an assignment named in ``assignments`` is not one of the course's
+        (``c.Course.assignments``, ``source/``, ``release/``).
     NoSubmissionsError
         If no pair has a submission folder (an empty or absent ``submitted/``).
     """
@@ -129,6 +137,14 @@ def plan_submissions(
     studs = sorted(set(students)) if students else _dirs(submitted)
     if assignments:
         assigns = list(dict.fromkeys(assignments))
+        known = _course_assignments(root)
+        unknown = [a for a in assigns if a not in known]
+        if unknown:
+            verb = "is not an assignment" if len(unknown) == 1 else "are not assignments"
+            raise UnknownAssignmentError(
+                f"{', '.join(unknown)} {verb} of this course; its assignments are: "
+                + ", ".join(sorted(known))
+            )
     else:
         assigns = sorted({a for s in studs for a in _dirs(submitted / s)})
     pairs = [(s, a) for a in assigns for s in studs]
@@ -211,7 +227,8 @@ def _read_notebook(path: Path):
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        where = "" if exc.msg.endswith(" at") else " at"  # "Unterminated string starting at"
+        return None, f"{path.name} is not valid JSON: {exc.msg}{where} line {exc.lineno}, column {exc.colno}"
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises various errors for non-notebooks

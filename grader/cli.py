@@ -3,10 +3,11 @@
 * ``autograde`` -> :func:`grader.autograde.autograde`
 * ``collect``   -> :func:`grader.collect.collect_scores` and friends
 * ``demo``      -> :func:`grader.demo.build_demo_cohort`, then the two above
+* ``demo --clean`` -> :func:`grader.demo.clean_demo` (removes only the demo students)
 
 Exit codes: 0 everything that was submitted is graded; 1 some submission failed to
-autograde (its status and reason are recorded); 2 usage error (nothing to grade, no
-gradebook, an unknown option).
+autograde (its status and reason are recorded); 2 usage error (nothing to grade, an
+assignment that is not the course's, no gradebook, an unknown option).
 """
 
 from __future__ import annotations
@@ -66,23 +67,45 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
             progress.update(task, total=total, completed=index, description=f"{student} / {assignment}")
 
         def on_done(status):
-            style = _STYLE.get(status.status, "")
-            what = f"{_fmt(status.score)}/{_fmt(status.max_score)}" if status.status == "graded" else status.reason
-            notes = f" [dim]({'; '.join(status.notes)})[/]" if status.notes else ""
-            progress.console.print(f"[{style}]{status.status:>7}[/] {status.student} / {status.assignment}: "
-                                   f"{what}{notes} [dim]{status.seconds:.1f}s[/]")
+            print_submission(status, progress.console)
             progress.advance(task)
 
         try:
             results = autograde(root, assignments or None, students or None, timeout=timeout, strict=strict,
                                 on_start=on_start, on_done=on_done)
         except GraderError as exc:
-            console.print(f"[bold red]error:[/] {exc}")
+            from rich.markup import escape
+
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             return EXIT_USAGE
+    console.print(summary_line(results, time.monotonic() - start), soft_wrap=True)
+    return exit_code(results)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def print_submission(status, console: Console) -> None:
+    """Print one submission's line: status, student / assignment, score or reason, notes, time.
+
+    Never wrapped (``soft_wrap``), even when the output is not a terminal (CI logs,
+    ``| tee``): one submission is one line, whatever its length.
+    """
+    from rich.markup import escape
+
+    style = _STYLE.get(status.status, "")
+    what = f"{_fmt(status.score)}/{_fmt(status.max_score)}" if status.status == "graded" else escape(status.reason)
+    notes = f" [dim]({escape('; '.join(status.notes))})[/]" if status.notes else ""
+    console.print(f"[{style}]{status.status:>7}[/] {escape(status.student)} / {escape(status.assignment)}: "
+                  f"{what}{notes} [dim]{status.seconds:.1f}s[/]", soft_wrap=True)
+
+
+def summary_line(results, seconds: float) -> str:
+    """The last line of an autograde run: ``autograde: graded 15, failed 0, ... (16 submissions in 3m 40s)``."""
     counts = {k: sum(r.status == k for r in results) for k in ("graded", "failed", "missing", "skipped")}
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-    console.print(f"[bold]autograde:[/] {summary} ({len(results)} submissions in {_duration(time.monotonic() - start)})")
-    return exit_code(results)
+    return f"[bold]autograde:[/] {summary} ({_plural(len(results), 'submission')} in {_duration(seconds)})"
 
 
 def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
@@ -181,15 +204,26 @@ def collect_cmd(
 def demo_cmd(
     assignments: Optional[List[str]] = typer.Argument(None, help="Assignments of the demo cohort (default: grader.demo.DEMO_ASSIGNMENTS)."),
     timeout: int = typer.Option(30, "--timeout", min=1, help="Cell timeout of the demo (the looping student waits this long)."),
+    clean: bool = typer.Option(False, "--clean", help="Remove the demo students (folders, statuses, gradebook records) and exit: run it before grading real students."),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Release, build a sample cohort of 8 students, autograde it and collect the scores.
 
-    Touches only the demo students' folders in submitted/ (s1-complete ... s8-infinite-loop). Exit code 0 when every demo student got the expected score, 1 otherwise, 2 if the cohort could not be built.
+    Touches only the demo students' folders in submitted/ (s1-complete ... s8-infinite-loop). Exit code 0 when every demo student got the expected score, 1 otherwise, 2 if the cohort could not be built. With --clean: remove only the demo students (their folders in submitted/, autograded/ and feedback/, their statuses and their gradebook records) and exit.
     """
-    from grader.demo import DEMO_ASSIGNMENTS, build_demo_cohort, check_demo, prepare_demo
+    from grader.demo import DEMO_ASSIGNMENTS, build_demo_cohort, check_demo, clean_demo, prepare_demo
 
     console = _console()
+    if clean:
+        if assignments:
+            console.print("[bold red]error:[/] demo --clean takes no assignment (it removes the demo students from every assignment)")
+            raise typer.Exit(EXIT_USAGE)
+        removed = clean_demo(root)
+        if not removed:
+            console.print("demo --clean: no demo student found, nothing removed")
+        for line in removed:
+            console.print(f"removed {line}", soft_wrap=True, markup=False)
+        raise typer.Exit(EXIT_OK)
     names = list(assignments) if assignments else list(DEMO_ASSIGNMENTS)
     console.print(f"[bold]demo:[/] regenerating release/ and building a cohort for {', '.join(names)}")
     from grader.release import ReleaseError
@@ -211,9 +245,21 @@ def demo_cmd(
     if code:
         raise typer.Exit(code)
     problems = check_demo(scores, names)
-    for p in problems:
-        console.print(f"[bold red]demo check:[/] {p}")
+    print_demo_check(problems, len(cohort) * len(names), console)
     raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
+
+
+def print_demo_check(problems: list[str], total: int, console: Console) -> None:
+    """Print the demo's verdict: one line when every submission got its expected score, else the problems."""
+    from rich.markup import escape
+
+    expected = _plural(total, "submission")
+    if problems:
+        console.print(f"[bold red]demo check:[/] {len(problems)} of {expected} did not get the expected score:")
+        for p in problems:
+            console.print(f"[bold red]demo check:[/] {escape(p)}", soft_wrap=True)
+    else:
+        console.print(f"[bold]demo check:[/] all {expected} got the expected score")
 
 
 def main() -> None:

@@ -352,6 +352,7 @@ def plot_distribution(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     assignments = sorted(scores["assignment"].unique())
     n = max(len(assignments), 1)
@@ -365,6 +366,7 @@ def plot_distribution(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
         ax.set_title(assignment, fontsize=9)
         ax.set_xlabel(f"score (max {top:g})", fontsize=8)
         ax.set_xlim(-0.5, top + 0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a number of students: no 0.5 ticks
         ax.tick_params(labelsize=7)
         others = len(part) - len(graded)
         if others:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from grader.course import find_course_root
 
-__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "prepare_demo", "demo_notebook", "build_demo_cohort", "check_demo"]
+__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "prepare_demo", "demo_notebook", "build_demo_cohort", "check_demo",
+           "clean_demo"]
 
 #: The assignments of the demo (the two fastest to grade).
 DEMO_ASSIGNMENTS = ("01-perceptron", "02-learning-rate-momentum")
@@ -232,3 +233,63 @@ def check_demo(scores: pd.DataFrame, assignments=DEMO_ASSIGNMENTS) -> list[str]:
         for student in ("s5-few-epochs", "s6-raises", "s7-duplicate-cell"):
             expect(student, a, "graded", "full")
     return problems
+
+
+def clean_demo(root: str | os.PathLike | None = None) -> list[str]:
+    """Remove the demo students, and only them, from the course.
+
+    Run it before grading real students after a demo, so that ``autograde`` and
+    ``collect`` do not count ``s1-complete`` ... ``s8-infinite-loop``. For each student
+    of :data:`DEMO_STUDENTS`: their folders ``submitted/<s>``, ``autograded/<s>``,
+    ``feedback/<s>`` and ``autograded/.grader/logs/<s>``, their entries in the status
+    file, and their record in the gradebook (``Gradebook.remove_student``, which
+    also removes their submissions and grades). No other student is touched; a
+    gradebook that does not exist is not created.
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root.
+
+    Returns
+    -------
+    list of str
+        What was removed, one item a line (empty: no demo student was found).
+    """
+    from grader.course import load_config
+    from grader.status import load_statuses, save_statuses, status_dir, status_path
+
+    course_root = find_course_root(root)
+    removed: list[str] = []
+    folders = [course_root / "submitted", course_root / "autograded", course_root / "feedback",
+               status_dir(course_root) / "logs"]
+    for student in DEMO_STUDENTS:
+        for parent in folders:
+            path = parent / student
+            if path.is_dir():
+                shutil.rmtree(path)
+                removed.append(f"{path.relative_to(course_root)}/")
+
+    spath = status_path(course_root)
+    statuses = load_statuses(spath)
+    demo_keys = [k for k in statuses if k[0] in DEMO_STUDENTS]
+    if demo_keys:
+        for key in demo_keys:
+            del statuses[key]
+        save_statuses(spath, statuses)
+        removed.append(f"{len(demo_keys)} status entr{'y' if len(demo_keys) == 1 else 'ies'} "
+                       f"from {spath.relative_to(course_root)}")
+
+    cfg = load_config(course_root)
+    db_url = str(cfg.CourseDirectory.get("db_url", ""))
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).is_file():
+        return removed
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, cfg.CourseDirectory.get("course_id", "default_course")) as gb:
+        known = {s.id for s in gb.students}
+        for student in DEMO_STUDENTS:
+            if student in known:
+                gb.remove_student(student)
+                removed.append(f"student {student} from the gradebook (with their submissions)")
+    return removed
