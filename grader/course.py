@@ -94,21 +94,35 @@ def course_api(root: str | os.PathLike | None = None, config: Config | None = No
 
 
 def ensure_tools_on_path() -> None:
-    """Put the running interpreter's ``bin/`` first on ``PATH``.
+    """Make nbgrader's helper tools work from this interpreter, and cheaply.
 
-    nbgrader creates a new gradebook by running the ``alembic`` executable found on
-    ``PATH``, and kernels are looked up by name: both must come from the same
-    environment as this Python, even when the course's ``.venv`` is used without
-    being activated (``.venv/bin/python -m grader ...``).
+    * Puts the running interpreter's ``bin/`` first on ``PATH``: nbgrader creates a
+      new gradebook by running the ``alembic`` executable found on ``PATH``, and
+      kernels are looked up by name; both must come from the same environment as this
+      Python, even when the course's ``.venv`` is used without being activated
+      (``.venv/bin/python -m grader ...``).
+    * Caches ``nbgrader.api.get_alembic_version``: nbgrader runs ``alembic heads`` in a
+      subprocess every time a ``Gradebook`` is opened (1-2.5 s each on a busy 2-core
+      machine, several times per submission). The head revision is a constant of the
+      installed nbgrader, so asking once per process is safe. Forked children inherit
+      the cached answer.
+
+    Calling it again is harmless.
 
     Returns
     -------
     None
     """
+    import functools
+
+    import nbgrader.api
+
     bindir = os.path.dirname(sys.executable)
     parts = os.environ.get("PATH", "").split(os.pathsep)
     if parts[:1] != [bindir]:
         os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p != bindir])
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(nbgrader.api.get_alembic_version)
 
 
 def assignment_ids(root: str | os.PathLike | None = None) -> list[str]:

@@ -24,29 +24,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-# nbgrader's Gradebook runs the `alembic` console script found on PATH; when pytest is
-# started as `.venv/bin/python -m pytest` without an activated venv, .venv/bin is not on it.
-_BIN = str(Path(sys.executable).parent)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+from grader.course import ensure_tools_on_path
 
-
-def _cache_alembic_version() -> None:
-    """Ask ``alembic heads`` once per process instead of at every ``Gradebook(...)``.
-
-    nbgrader runs the ``alembic`` script in a subprocess each time a gradebook is
-    opened (several times per autograde, ~1-2 s each on a busy 2-core machine). The
-    head revision is a constant of the installed nbgrader, so caching it is safe.
-    """
-    import functools
-
-    import nbgrader.api
-
-    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
-        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(nbgrader.api.get_alembic_version)
-
-
-_cache_alembic_version()
+# venv bin on PATH (nbgrader runs `alembic` by name) and `alembic heads` asked once per process
+ensure_tools_on_path()
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = Path(__file__).resolve().parent / "files"
