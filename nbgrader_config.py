@@ -53,6 +53,24 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore")
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
+# --- The sandbox: every autograded notebook runs in it -----------------------------------
+# grader.preprocessors.SandboxedExecute replaces nbgrader's Execute in autograde (so
+# `python -m grader autograde`, `nbgrader autograde` and the formgrader's Autograde button
+# all get it; `nbgrader validate` keeps the plain kernel). See docs/grader.md, "Security model".
+c.Autograde.autograde_preprocessors = [
+    "grader.preprocessors.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Sandbox.memory = "4GiB"          # per notebook: the kernel and every process it starts
+c.Sandbox.processes = 256          # tasks (processes + threads) at once
+c.Sandbox.notebook_timeout = 900   # seconds for the whole notebook, whatever its cell count
+c.Sandbox.user = "nobody"          # the kernel's user when the grader runs as root
+
 # --- Stderr never costs points ---------------------------------------------------------
 # nbgrader gives a test cell 0 when it writes to stderr. Drop stderr stream outputs made
 # only of TensorFlow/Keras/Python warning and log lines; real errors are "error" outputs

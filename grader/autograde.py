@@ -13,12 +13,15 @@ shows as score 0 of max 0). This module:
    restored from ``release/`` (nbgrader then overwrites them with the gradebook's
    version, hidden tests included); outputs cleared (a huge notebook is small again);
 2. runs ``NbGraderAPI.autograde(assignment, student, force=True, create=True)`` on the
-   staged copy in a child process forked once nbgrader is imported
-   (``isolation="fork"``, see :data:`ISOLATIONS`) with an outer wall-clock guard, so a crash, a hang or a leak in one submission cannot touch
-   the next; a kernel killed by ``os._exit`` or a cell timeout is handled by nbgrader
-   itself (the kernel is another process);
+   staged copy in a child process forked once nbgrader is imported, with an outer
+   wall-clock guard; nbgrader's ``Execute`` is replaced by
+   :class:`grader.preprocessors.SandboxedExecute`, so the student's kernel runs in the
+   sandbox of :mod:`grader.sandbox` (only its own notebook, no course files, no network,
+   its own PID namespace, an unprivileged user, memory/process/time budgets). Only this
+   process and nbgrader's ``SaveAutoGrades`` (after the sandbox is gone) write the gradebook;
 3. records a :class:`grader.status.SubmissionStatus` per submission in
-   ``autograded/.grader/status.json`` and nbgrader's log in
+   ``autograded/.grader/status.json`` (``in progress`` before, the result after; a run
+   killed half-way is completed by ``--resume``) and nbgrader's log in
    ``autograded/.grader/logs/<student>/<assignment>.log``.
 
 The functions return results and raise :class:`GraderError` subclasses; they never exit.
@@ -42,7 +45,7 @@ from typing import Callable, Iterable
 import nbformat
 
 from grader.course import ensure_tools_on_path, find_course_root, load_config
-from grader.status import SubmissionStatus, status_dir, status_path, update_statuses
+from grader.status import SubmissionStatus, load_statuses, status_dir, status_path, update_statuses
 
 __all__ = [
     "GraderError",
@@ -58,17 +61,25 @@ __all__ = [
     "exit_code",
     "failure_reason",
     "ISOLATIONS",
+    "SandboxError",
+    "sandbox_config",
+    "sandbox_settings",
+    "check_sandbox",
+    "start_run",
+    "finish_run",
+    "last_run",
+    "interrupted_run",
 ]
 
-#: Seconds added to the outer guard of a submission, beyond (code cells + 2) x cell timeout.
+#: Seconds added to the outer guard of a notebook, beyond its time budget
+#: (``c.Sandbox.notebook_timeout``): kernel start, nbgrader's own work, the gradebook.
 GUARD_MARGIN = 120
 
-#: How :func:`autograde_submission` isolates nbgrader: ``"fork"`` (default) forks a child
-#: from this process once nbgrader is imported; ``"subprocess"`` starts a fresh
-#: Python per submission (slower: nbgrader's import costs ~2.5 s of CPU each time);
-#: ``"inprocess"`` calls nbgrader in this process inside ``try``/``except`` (no guard
-#: against a hang or a memory blow-up).
-ISOLATIONS = ("fork", "subprocess", "inprocess")
+#: How :func:`autograde_submission` isolates nbgrader itself (the student's kernel is in the
+#: sandbox either way): ``"fork"`` (default) forks a child from this process once nbgrader
+#: is imported, stopped by an outer guard; ``"inprocess"`` calls nbgrader in this process
+#: inside ``try``/``except`` (no guard against a hang in nbgrader).
+ISOLATIONS = ("fork", "inprocess")
 
 #: A notebook file larger than this (bytes) gets a note (its outputs are cleared anyway).
 LARGE_FILE = 20 * 1024 * 1024
@@ -80,6 +91,10 @@ class GraderError(RuntimeError):
 
 class NoSubmissionsError(GraderError):
     """Raised when there is nothing to autograde (an empty ``submitted/``)."""
+
+
+class SandboxError(GraderError):
+    """Raised when the sandbox is wanted and cannot start here (the CLI exits with code 2)."""
 
 
 class UnknownAssignmentError(GraderError):
@@ -196,7 +211,7 @@ class Prepared:
     notes : list of str
         Repairs made in the staged copy.
     code_cells : int
-        Code cells of the staged notebooks (sizes the outer time guard).
+        Code cells of the staged notebooks.
     """
 
     error: str | None = None
@@ -306,8 +321,9 @@ def prepare_submission(
 ) -> Prepared:
     """Check a submission and copy it, repaired, to ``<staging>/<student>/<assignment>/``.
 
-    ``submitted/`` is only read. The staged copy holds the student's other files, and
-    each expected notebook with its outputs cleared and the repairs below.
+    ``submitted/`` is only read. The staged copy holds only the expected notebooks, with
+    their outputs cleared and the repairs below; the student's other files are listed in a
+    note (``not used: ...``) and never reach the kernel.
 
     Parameters
     ----------
@@ -348,9 +364,14 @@ def prepare_submission(
     dest = Path(staging) / student / assignment
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.ipynb"))
+    dest.mkdir(parents=True)
 
     prepared = Prepared()
+    others = sorted(str(p.relative_to(src)) for p in src.rglob("*")
+                    if p.is_file() and p.suffix != ".ipynb" and ".ipynb_checkpoints" not in p.relative_to(src).parts)
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        prepared.notes.append(f"not used: {shown} (only the notebook is graded)")
     extra = [n for n in found if n not in expected]
     for name in expected:
         path = src / name
@@ -390,9 +411,101 @@ def prepare_submission(
 
 # --------------------------------------------------------------------------- nbgrader
 
-def _nbgrader_autograde(
-    root: str, staging: str, assignment: str, student: str, timeout: int | None
-) -> dict:
+def sandbox_config(
+    root: str | os.PathLike,
+    *,
+    sandbox: bool = True,
+    memory: str | None = None,
+    processes: int | None = None,
+    notebook_timeout: int | None = None,
+    timeout: int | None = None,
+):
+    """The nbgrader config of one grading run: the course's, with the run's budgets over it.
+
+    Whatever the course config says, ``Execute`` is replaced by
+    :class:`grader.preprocessors.SandboxedExecute` in ``Autograde``, so
+    ``python -m grader autograde`` always runs notebooks under the budgets (and in the
+    sandbox unless ``sandbox=False``).
+
+    Parameters
+    ----------
+    root : path-like
+        The course root.
+    sandbox : bool, default True
+        ``c.Sandbox.enabled``.
+    memory : str or None
+        Memory budget per notebook (``"4GiB"``); ``None`` keeps ``c.Sandbox.memory``.
+    processes : int or None
+        Task budget per notebook; ``None`` keeps ``c.Sandbox.processes``.
+    notebook_timeout : int or None
+        Seconds per notebook; ``None`` keeps ``c.Sandbox.notebook_timeout``.
+    timeout : int or None
+        Seconds per cell; ``None`` keeps ``c.Execute.timeout``.
+
+    Returns
+    -------
+    traitlets.config.Config
+        The overrides only (to merge over the course's config).
+
+    Raises
+    ------
+    ValueError
+        If ``memory`` is not a size.
+    """
+    from traitlets.config import Config
+
+    from grader.sandbox import parse_size
+
+    cfg = Config()
+    course = load_config(root)
+    pps = list(course.get("Autograde", {}).get("autograde_preprocessors", [])) or [
+        "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata"]
+    names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in pps]
+    names = ["grader.preprocessors.SandboxedExecute" if n.rsplit(".", 1)[-1] in ("Execute", "SandboxedExecute")
+             else n for n in names]
+    cfg.Autograde.autograde_preprocessors = names
+    cfg.Sandbox.enabled = bool(sandbox)
+    if memory is not None:
+        parse_size(memory)
+        cfg.Sandbox.memory = str(memory)
+    if processes is not None:
+        cfg.Sandbox.processes = int(processes)
+    if notebook_timeout is not None:
+        cfg.Sandbox.notebook_timeout = int(notebook_timeout)
+    if timeout is not None:
+        cfg.Execute.timeout = int(timeout)
+    return cfg
+
+
+def sandbox_settings(root: str | os.PathLike, overrides=None):
+    """The effective :class:`grader.sandbox.Sandbox` settings of a run (course config + overrides)."""
+    from grader.sandbox import Sandbox
+
+    cfg = load_config(root)
+    if overrides is not None:
+        cfg.merge(overrides)
+    return Sandbox(config=cfg)
+
+
+def check_sandbox(root: str | os.PathLike, overrides=None) -> None:
+    """Raise :class:`SandboxError` when the run wants the sandbox and none can start here."""
+    from grader.sandbox import probe
+
+    settings = sandbox_settings(root, overrides)
+    if not settings.enabled:
+        return
+    reason = probe(settings)
+    if reason:
+        raise SandboxError(
+            f"cannot start the sandbox: {reason}. Without it, students' code runs as you and can read the "
+            "hidden tests and write the gradebook; pass --no-sandbox only if you accept that."
+        )
+
+
+def _nbgrader_autograde(root: str, staging: str, assignment: str, student: str, overrides, report_dir: str) -> dict:
     """Run nbgrader's autograde on a staged submission in this process.
 
     Returns nbgrader's result dict (``success``, ``log``, ``error``).
@@ -402,9 +515,9 @@ def _nbgrader_autograde(
     from grader.course import course_api
 
     cfg = Config()
+    cfg.merge(overrides)
     cfg.CourseDirectory.submitted_directory = str(Path(staging).resolve())
-    if timeout is not None:
-        cfg.Execute.timeout = int(timeout)
+    cfg.SandboxedExecute.report_dir = report_dir
     api = course_api(root, config=cfg)
     try:
         return api.autograde(assignment, student, force=True, create=True)
@@ -463,32 +576,6 @@ def _kill_tree(pid: int) -> None:
         pass
 
 
-def _run_isolated(root: Path, staging: Path, assignment: str, student: str,
-                  timeout: int | None, guard: float) -> dict:
-    """Run :func:`_nbgrader_autograde` in a child Python process."""
-    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as fh:
-        out = Path(fh.name)
-    cmd = [sys.executable, "-m", "grader.autograde", "--worker", str(root), str(staging),
-           assignment, student, str(out), "" if timeout is None else str(timeout)]
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-        try:
-            output, _ = proc.communicate(timeout=guard)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc.pid)
-            output, _ = proc.communicate()
-            return {"success": False, "log": output or "",
-                    "error": "", "reason": f"autograde took longer than {guard:.0f} s and was stopped"}
-        try:
-            return json.loads(out.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {"success": False, "log": output or "",
-                    "error": "", "reason": f"the autograde process ended with code {proc.returncode}"}
-    finally:
-        out.unlink(missing_ok=True)
-
-
 def _fork_context():
     """A ``fork`` multiprocessing context, with nbgrader imported here first.
 
@@ -504,46 +591,40 @@ def _fork_context():
     return multiprocessing.get_context("fork")
 
 
-def _child(root: str, staging: str, assignment: str, student: str, timeout, out: str, log: str) -> None:
+def _child(root: str, staging: str, assignment: str, student: str, overrides, report_dir: str,
+           out: str, log: str) -> None:
     """Forked child: silence fds 1 and 2 (kernels inherit them), autograde, write the result."""
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     import warnings
 
     warnings.simplefilter("ignore")
-    result = _nbgrader_autograde(root, staging, assignment, student, timeout)
+    result = _nbgrader_autograde(root, staging, assignment, student, overrides, report_dir)
     Path(out).write_text(json.dumps({k: result.get(k) for k in ("success", "log", "error")}), encoding="utf-8")
 
 
-def _run_forked(root: Path, staging: Path, assignment: str, student: str,
-                timeout: int | None, guard: float) -> dict:
+def _run_forked(root: Path, staging: Path, assignment: str, student: str, overrides, report_dir: str,
+                guard: float) -> dict:
     """Run :func:`_nbgrader_autograde` in a forked child, stopped after ``guard`` seconds."""
     ctx = _fork_context()
-    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as fh:
-        out = Path(fh.name)
-    raw_log = out.with_suffix(".out")
+    out = staging / ".result.json"
+    raw_log = staging / ".nbgrader.log"
+    proc = ctx.Process(target=_child, args=(str(root), str(staging), assignment, student, overrides,
+                                             report_dir, str(out), str(raw_log)), daemon=False)
+    proc.start()
+    proc.join(guard)
+    if proc.is_alive():
+        _kill_tree(proc.pid)
+        proc.join()
+        return {"success": False, "log": _tail(raw_log), "error": "",
+                "reason": f"autograde took longer than {guard:.0f} s and was stopped"}
     try:
-        proc = ctx.Process(target=_child, args=(str(root), str(staging), assignment, student,
-                                                 timeout, str(out), str(raw_log)), daemon=False)
-        proc.start()
-        proc.join(guard)
-        if proc.is_alive():
-            _kill_tree(proc.pid)
-            proc.join()
-            return {"success": False, "log": _tail(raw_log), "error": "",
-                    "reason": f"autograde took longer than {guard:.0f} s and was stopped"}
-        try:
-            return json.loads(out.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            code = proc.exitcode
-            what = (f"was killed by signal {-code} (out of memory?)" if code is not None and code < 0
-                    else f"ended with code {code}")
-            return {"success": False, "log": _tail(raw_log), "error": "",
-                    "reason": f"the autograde process {what}"}
-    finally:
-        out.unlink(missing_ok=True)
-        raw_log.unlink(missing_ok=True)
+        return json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        code = proc.exitcode
+        what = (f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with code {code}")
+        return {"success": False, "log": _tail(raw_log), "error": "", "reason": f"the autograde process {what}"}
 
 
 def _tail(path: Path, limit: int = 20000) -> str:
@@ -582,6 +663,48 @@ def _gradebook_score(root: Path, assignment: str, student: str):
         return float(sub.score), float(sub.max_score)
 
 
+def _gradebook_snapshot(root: Path, assignment: str, student: str) -> dict[str, list]:
+    """Every grade of a submission: ``{"<notebook>/<grade_id>": [auto_score, manual_score, extra_credit]}``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    cfg = load_config(root)
+    out: dict[str, list] = {}
+    with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return out
+        for nb in sub.notebooks:
+            for grade in nb.grades:
+                out[f"{nb.name}/{grade.name}"] = [grade.auto_score, grade.manual_score, grade.extra_credit]
+    return out
+
+
+def _changed_during_run(before: dict, after: dict) -> list[str]:
+    """Manual scores or extra credit that appeared or changed while the notebook ran (no grader sets them)."""
+    changed = []
+    for key, (_, manual, extra) in sorted(after.items()):
+        old = before.get(key, [None, None, None])
+        for label, new_value, old_value in (("manual_score", manual, old[1]), ("extra_credit", extra, old[2])):
+            if new_value != old_value:
+                changed.append(f"{label} of {key} set to {new_value} while the notebook ran")
+    return changed
+
+
+def _read_report(report_dir: Path) -> dict:
+    """Merge the per-notebook reports of :class:`grader.preprocessors.SandboxedExecute`."""
+    merged = {"events": [], "breach": None, "sandbox": None}
+    for path in sorted(report_dir.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        merged["events"] += data.get("events", [])
+        merged["breach"] = merged["breach"] or data.get("breach")
+        merged["sandbox"] = data.get("sandbox")
+    return merged
+
+
 def autograde_submission(
     root: str | os.PathLike | None,
     assignment: str,
@@ -590,8 +713,13 @@ def autograde_submission(
     timeout: int | None = None,
     strict: bool = False,
     isolation: str = "fork",
+    sandbox: bool = True,
+    memory: str | None = None,
+    processes: int | None = None,
+    notebook_timeout: int | None = None,
+    run_id: str = "",
 ) -> SubmissionStatus:
-    """Autograde one submission, isolated; never raises for a bad submission.
+    """Autograde one submission in the sandbox; never raises for a bad submission.
 
     Parameters
     ----------
@@ -605,51 +733,74 @@ def autograde_submission(
         rest of the notebook is graded.
     strict : bool, default False
         See :func:`prepare_submission`.
-    isolation : {"fork", "subprocess", "inprocess"}, default "fork"
-        See :data:`ISOLATIONS`. ``"fork"`` and ``"subprocess"`` run nbgrader in a
-        child process stopped after ``(code cells + 2) x timeout + GUARD_MARGIN``
-        seconds; a child that dies (out of memory) makes the submission ``failed``.
+    isolation : {"fork", "inprocess"}, default "fork"
+        See :data:`ISOLATIONS`. ``"fork"`` runs nbgrader in a child process stopped after
+        ``notebook_timeout + GUARD_MARGIN`` seconds per notebook.
+    sandbox : bool, default True
+        Run the notebook's kernel in :mod:`grader.sandbox`. ``False`` (``--no-sandbox``)
+        runs it as the grader's own user; the status says so.
+    memory, processes, notebook_timeout : optional
+        Budgets per notebook (see :func:`sandbox_config`); ``None`` keeps the course config's.
+    run_id : str
+        The grading run this belongs to (recorded for ``--resume``).
 
     Returns
     -------
     SubmissionStatus
-        Not yet saved (see :func:`autograde`). The assignment must be in the
-        gradebook (``nbgrader generate_assignment``); the student is added if new.
+        Not yet saved (see :func:`autograde`). A budget breach (memory, time, processes,
+        a kernel that died) is *graded*: the checks that did not run score 0 and the first
+        note names the breach. The assignment must be in the gradebook; the student is
+        added if new.
+
+    Raises
+    ------
+    ValueError
+        If ``isolation`` or ``memory`` is malformed.
     """
     if isolation not in ISOLATIONS:
         raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
     ensure_tools_on_path()
     root = find_course_root(root)
     start = time.monotonic()
+    overrides = sandbox_config(root, sandbox=sandbox, memory=memory, processes=processes,
+                               notebook_timeout=notebook_timeout, timeout=timeout)
 
-    def done(status: str, reason: str = "", notes=(), score=None, max_score=None) -> SubmissionStatus:
-        return SubmissionStatus(student, assignment, status, reason, list(notes), score, max_score,
-                                round(time.monotonic() - start, 2))
+    def done(status: str, reason: str = "", notes=(), score=None, max_score=None, grades=None) -> SubmissionStatus:
+        notes = list(notes)
+        if not sandbox and status == "graded":
+            notes.append("graded without the sandbox (--no-sandbox)")
+        return SubmissionStatus(student, assignment, status, reason, notes, score, max_score,
+                                round(time.monotonic() - start, 2), sandbox=bool(sandbox), run=run_id,
+                                grades=grades or {})
 
     has_assignment, has_student = _gradebook_facts(root, assignment, student)
     if not has_assignment:
         return done("skipped", f"assignment {assignment} is not in the gradebook (run `make release`)")
 
     with tempfile.TemporaryDirectory(prefix="grader-stage-") as staging:
-        prepared = prepare_submission(root, assignment, student, staging, strict=strict)
+        staging = Path(staging)
+        prepared = prepare_submission(root, assignment, student, staging / "submitted", strict=strict)
         if prepared.error:
             return done(prepared.status, prepared.error, prepared.notes)
         notes = list(prepared.notes)
         if not has_student:
             notes.append("student added to the gradebook")
-        cell_timeout = timeout if timeout is not None else int(load_config(root).Execute.get("timeout", 120) or 120)
-        guard = (prepared.code_cells + 2) * cell_timeout + GUARD_MARGIN
+        before = _gradebook_snapshot(root, assignment, student)
+        report_dir = staging / "reports"
+        settings = sandbox_settings(root, overrides)
+        guard = len(expected_notebooks(root, assignment)) * (settings.notebook_timeout + GUARD_MARGIN)
         if isolation == "fork":
-            result = _run_forked(root, Path(staging), assignment, student, timeout, guard)
-        elif isolation == "subprocess":
-            result = _run_isolated(root, Path(staging), assignment, student, timeout, guard)
+            result = _run_forked(root, staging / "submitted", assignment, student, overrides, str(report_dir), guard)
         else:
-            result = _nbgrader_autograde(str(root), staging, assignment, student, timeout)
+            result = _nbgrader_autograde(str(root), str(staging / "submitted"), assignment, student, overrides,
+                                         str(report_dir))
+        report = _read_report(report_dir)
 
     log_file = status_dir(root) / "logs" / student / f"{assignment}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_text((result.get("log") or "") + "\n" + (result.get("error") or ""), encoding="utf-8")
 
+    notes = report["events"] + notes
     if not result.get("success"):
         reason = result.get("reason") or failure_reason(result.get("log") or "", result.get("error") or "")
         return done("failed", reason, notes)
@@ -657,8 +808,50 @@ def autograde_submission(
     absent = [n for n in expected_notebooks(root, assignment) if not (autograded / n).is_file()]
     if absent:
         return done("failed", "nbgrader wrote no autograded notebook " + ", ".join(absent), notes)
+    after = _gradebook_snapshot(root, assignment, student)
+    notes += [f"flagged: {c}" for c in _changed_during_run(before, after)]
     score, max_score = _gradebook_score(root, assignment, student)
-    return done("graded", "", notes, score, max_score)
+    return done("graded", "", notes, score, max_score, grades=after)
+
+
+def start_run(root: Path, pairs: list[tuple[str, str]], run_id: str | None = None) -> str:
+    """Record that a grading run starts (``autograded/.grader/run.json``); return its id."""
+    run_id = run_id or time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    record = {"run": run_id, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "finished": None,
+              "submissions": [list(p) for p in pairs]}
+    _write_json(status_dir(root) / "run.json", record)
+    return run_id
+
+
+def finish_run(root: Path, run_id: str) -> None:
+    """Mark the run record finished (a later ``--resume`` has nothing to do)."""
+    record = last_run(root)
+    if record and record.get("run") == run_id:
+        record["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        _write_json(status_dir(root) / "run.json", record)
+
+
+def last_run(root: str | os.PathLike) -> dict | None:
+    """The record of the last grading run (``None`` if there was none): id, start, end, submissions."""
+    path = status_dir(root) / "run.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def interrupted_run(root: str | os.PathLike) -> dict | None:
+    """The last run's record if it was killed before it finished, else ``None``."""
+    record = last_run(root)
+    return record if record and not record.get("finished") else None
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".run-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1)
+    os.replace(tmp, path)
 
 
 def autograde(
@@ -669,23 +862,35 @@ def autograde(
     timeout: int | None = None,
     strict: bool = False,
     isolation: str = "fork",
+    sandbox: bool = True,
+    memory: str | None = None,
+    processes: int | None = None,
+    notebook_timeout: int | None = None,
+    resume: bool = False,
     on_start: Callable[[int, int, str, str], None] | None = None,
     on_done: Callable[[SubmissionStatus], None] | None = None,
 ) -> list[SubmissionStatus]:
-    """Autograde submissions one at a time and record each one's status.
+    """Autograde submissions one at a time, each in the sandbox, and record each one's status.
 
     Parameters
     ----------
     root : path-like or None
         The course root.
     assignments, students : iterable of str or None
-        What to grade (see :func:`plan_submissions`).
+        What to grade (see :func:`plan_submissions`); ignored with ``resume``.
     timeout : int or None, default None
         Cell timeout in seconds (``None``: the course config's).
     strict : bool, default False
         See :func:`prepare_submission`.
-    isolation : {"fork", "subprocess", "inprocess"}, default "fork"
+    isolation : {"fork", "inprocess"}, default "fork"
         See :func:`autograde_submission`.
+    sandbox : bool, default True
+        ``False`` grades without the sandbox (``--no-sandbox``); every status says so.
+    memory, processes, notebook_timeout : optional
+        Budgets per notebook (``None``: ``c.Sandbox.*`` of the course config).
+    resume : bool, default False
+        Complete the last run, which was killed half-way: grade only its submissions that
+        it did not finish (``in progress`` or not reached). Nothing is graded twice.
     on_start : callable(index, total, student, assignment) or None
         Called before each submission (a progress bar).
     on_done : callable(SubmissionStatus) or None
@@ -694,19 +899,37 @@ def autograde(
     Returns
     -------
     list of SubmissionStatus
-        In grading order. Each is merged into ``autograded/.grader/status.json`` as soon
-        as it is known; statuses of other submissions are kept.
+        In grading order. Each submission is recorded ``in progress`` in
+        ``autograded/.grader/status.json`` before it is graded and with its result after;
+        statuses of other submissions are kept.
 
     Raises
     ------
     NoSubmissionsError
-        If there is nothing to grade.
+        If there is nothing to grade (or, with ``resume``, nothing left to resume).
+    SandboxError
+        If the sandbox is wanted and cannot start here.
+    ValueError
+        If ``memory`` is not a size.
     """
     ensure_tools_on_path()
     root = find_course_root(root)
-    pairs = plan_submissions(root, assignments, students)
-    known = _course_assignments(root)
+    overrides = sandbox_config(root, sandbox=sandbox, memory=memory, processes=processes,
+                               notebook_timeout=notebook_timeout, timeout=timeout)
+    check_sandbox(root, overrides)
     path = status_path(root)
+    if resume:
+        record = interrupted_run(root)
+        if record is None:
+            raise NoSubmissionsError("nothing to resume: the last autograde run finished (or there was none)")
+        done_already = {k for k, v in load_statuses(path).items()
+                        if v.run == record["run"] and v.status != "in progress"}
+        pairs = [tuple(p) for p in record["submissions"] if tuple(p) not in done_already]
+        run_id = record["run"]
+    else:
+        pairs = plan_submissions(root, assignments, students)
+        run_id = start_run(root, pairs)
+    known = _course_assignments(root)
     results = []
     ready: dict[str, str | None] = {}
     for index, (student, assignment) in enumerate(pairs):
@@ -714,12 +937,16 @@ def autograde(
             on_start(index, len(pairs), student, assignment)
         start = time.monotonic()
         if assignment not in known:
-            status = SubmissionStatus(student, assignment, "skipped", "not an assignment of this course")
+            status = SubmissionStatus(student, assignment, "skipped", "not an assignment of this course", run=run_id)
         else:
+            update_statuses(path, SubmissionStatus(student, assignment, "in progress",
+                                                   "the grading run stopped before this submission was done",
+                                                   run=run_id, sandbox=bool(sandbox)))
             if assignment not in ready:
                 ready[assignment] = _ensure_in_gradebook(root, assignment)
-            status = autograde_submission(root, assignment, student, timeout=timeout,
-                                          strict=strict, isolation=isolation)
+            status = autograde_submission(root, assignment, student, timeout=timeout, strict=strict,
+                                          isolation=isolation, sandbox=sandbox, memory=memory,
+                                          processes=processes, notebook_timeout=notebook_timeout, run_id=run_id)
             if ready[assignment]:
                 status.notes.append(ready[assignment])
                 ready[assignment] = None
@@ -728,7 +955,10 @@ def autograde(
         results.append(status)
         if on_done is not None:
             on_done(status)
+    finish_run(root, run_id)
     return results
+
+
 
 
 def _ensure_in_gradebook(root: Path, assignment: str) -> str | None:
@@ -747,19 +977,6 @@ def exit_code(statuses: Iterable[SubmissionStatus]) -> int:
     return 1 if any(s.status == "failed" for s in statuses) else 0
 
 
-def _worker(argv: list[str]) -> int:
-    """Child process entry: autograde one staged submission, write nbgrader's result as JSON."""
-    root, staging, assignment, student, out, timeout = argv
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    import warnings
-
-    warnings.simplefilter("ignore")
-    result = _nbgrader_autograde(root, staging, assignment, student, int(timeout) if timeout else None)
-    Path(out).write_text(json.dumps({k: result.get(k) for k in ("success", "log", "error")}), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 8 and sys.argv[1] == "--worker":
-        raise SystemExit(_worker(sys.argv[2:]))
-    raise SystemExit("usage: python -m grader autograde ... (this module's own entry is internal)")
+def exit_code(statuses: Iterable[SubmissionStatus]) -> int:
+    """Return the CLI's exit code for a run: 1 if any submission ``failed``, else 0."""
+    return 1 if any(s.status in ("failed", "in progress") for s in statuses) else 0

@@ -32,7 +32,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 RootOption = typer.Option(None, "--root", help="Course root (the folder of nbgrader_config.py). Default: current folder or this checkout.")
 
-_STYLE = {"graded": "green", "failed": "bold red", "missing": "yellow", "skipped": "dim"}
+_STYLE = {"graded": "green", "failed": "bold red", "missing": "yellow", "skipped": "dim", "in progress": "bold red"}
 
 
 def _console() -> Console:
@@ -53,13 +53,29 @@ def _duration(seconds: float) -> str:
     return f"{m}m {s:02d}s" if m else f"{s}s"
 
 
-def run_autograde(root, assignments, students, timeout, strict, console: Console) -> int:
+def run_autograde(root, assignments, students, timeout, strict, console: Console, *, sandbox: bool = True,
+                  memory: Optional[str] = None, processes: Optional[int] = None,
+                  notebook_timeout: Optional[int] = None, resume: bool = False) -> int:
     """Autograde with a progress bar; print one line per submission and a summary. Return the exit code."""
-    from grader.autograde import GraderError, autograde, exit_code
+    from rich.markup import escape
+
+    from grader.autograde import GraderError, autograde, exit_code, interrupted_run, sandbox_config, sandbox_settings
+    from grader.course import find_course_root
 
     start = time.monotonic()
     columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
+    try:
+        course_root = find_course_root(root)
+        settings = sandbox_settings(course_root, sandbox_config(
+            course_root, sandbox=sandbox, memory=memory, processes=processes,
+            notebook_timeout=notebook_timeout, timeout=timeout))
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
+    if not resume and interrupted_run(course_root):
+        console.print("[yellow]note:[/] the last autograde run was stopped before it finished; "
+                      "`autograde --resume` completes only what it left", soft_wrap=True)
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("starting", total=None)
 
@@ -71,15 +87,27 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
             progress.advance(task)
 
         try:
-            results = autograde(root, assignments or None, students or None, timeout=timeout, strict=strict,
+            results = autograde(course_root, assignments or None, students or None, timeout=timeout, strict=strict,
+                                sandbox=sandbox, memory=memory, processes=processes,
+                                notebook_timeout=notebook_timeout, resume=resume,
                                 on_start=on_start, on_done=on_done)
-        except GraderError as exc:
-            from rich.markup import escape
-
+        except (GraderError, ValueError) as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             return EXIT_USAGE
     console.print(summary_line(results, time.monotonic() - start), soft_wrap=True)
+    console.print(sandbox_line(settings), soft_wrap=True)
     return exit_code(results)
+
+
+def sandbox_line(settings) -> str:
+    """The line after the summary: the sandbox and its budgets, or a warning that it was off."""
+    from grader.sandbox import format_size, parse_size
+
+    if not settings.enabled:
+        return ("[bold red]sandbox: OFF[/] (--no-sandbox): students' code ran as you, with access to the course "
+                "files and the gradebook; every status says so")
+    return (f"[bold]sandbox:[/] on (bubblewrap; per notebook {format_size(parse_size(settings.memory))} memory, "
+            f"{settings.processes} tasks, {settings.notebook_timeout} s)")
 
 
 def _plural(n: int, word: str) -> str:
@@ -104,13 +132,16 @@ def print_submission(status, console: Console) -> None:
 def summary_line(results, seconds: float) -> str:
     """The last line of an autograde run: ``autograde: graded 15, failed 0, ... (16 submissions in 3m 40s)``."""
     counts = {k: sum(r.status == k for r in results) for k in ("graded", "failed", "missing", "skipped")}
+    stopped = sum(r.status == "in progress" for r in results)
+    if stopped:
+        counts["in progress"] = stopped
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     return f"[bold]autograde:[/] {summary} ({_plural(len(results), 'submission')} in {_duration(seconds)})"
 
 
 def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
     """Collect the gradebook into reports and print the summary. Return (exit code, scores)."""
-    from grader.collect import GradebookError, collect_scores, collect_tests, write_reports
+    from grader.collect import GradebookError, check_integrity, collect_scores, collect_tests, write_reports
     from grader.course import find_course_root, load_config
     from grader.status import load_statuses, status_path
 
@@ -120,12 +151,14 @@ def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
     try:
         scores = collect_scores(db_url, statuses)
         tests = collect_tests(db_url, statuses, scores=scores)
+        integrity = check_integrity(db_url, statuses, course_root)
     except GradebookError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         return EXIT_USAGE, None
     out = Path(out) if out else course_root / "reports"
-    paths = write_reports(scores, tests, out)
+    paths = write_reports(scores, tests, out, integrity)
     print_summary(scores, tests, console)
+    print_integrity(integrity, console)
     console.print("reports: " + ", ".join(str(p) for p in paths.values()))
     return EXIT_OK, scores
 
@@ -174,19 +207,43 @@ def print_summary(scores, tests, console: Console) -> None:
         console.print(t)
 
 
+def print_integrity(integrity, console: Console) -> None:
+    """Print the grades no grader set (``flagged``) and count the manual grades (``integrity.csv``)."""
+    from rich.markup import escape
+
+    flagged = integrity[integrity["kind"] == "flagged"]
+    manual = int((integrity["kind"] != "flagged").sum())
+    if len(flagged):
+        t = Table(title="[bold red]Integrity: grades no grader set[/] (integrity.csv)")
+        for col in ("student", "assignment", "grade_id", "field", "gradebook", "expected", "reason"):
+            t.add_column(col)
+        for row in flagged.itertuples(index=False):
+            t.add_row(escape(str(row.student)), escape(str(row.assignment)), escape(str(row.grade_id)),
+                      row.field, _fmt(row.gradebook), _fmt(row.expected), escape(str(row.reason)))
+        console.print(t)
+    console.print(f"integrity: {len(flagged)} flagged, {manual} manual grade(s) to review (integrity.csv)")
+
+
 @app.command("autograde")
 def autograde_cmd(
     assignments: Optional[List[str]] = typer.Argument(None, help="Assignment ids (default: every assignment found in submitted/)."),
     student: Optional[List[str]] = typer.Option(None, "--student", "-s", help="Grade only this student (repeatable)."),
     timeout: Optional[int] = typer.Option(None, "--timeout", min=1, help="Seconds a cell may run (default: nbgrader_config.py's)."),
+    notebook_timeout: Optional[int] = typer.Option(None, "--notebook-timeout", min=1, help="Seconds a whole notebook may run, whatever its cell count (default: c.Sandbox.notebook_timeout)."),
+    memory: Optional[str] = typer.Option(None, "--memory", help="Memory budget per notebook, e.g. 4GiB (default: c.Sandbox.memory)."),
+    processes: Optional[int] = typer.Option(None, "--processes", min=8, help="Processes and threads per notebook (default: c.Sandbox.processes)."),
+    no_sandbox: bool = typer.Option(False, "--no-sandbox", help="Run students' code without the sandbox, as you (only where no sandbox can start; printed and recorded)."),
+    resume: bool = typer.Option(False, "--resume", help="Complete the last run, stopped half-way: grade only what it did not finish."),
     strict: bool = typer.Option(False, "--strict", help="Mark duplicated grade cells failed instead of repairing them."),
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Autograde submitted/<student>/<assignment>/, one submission at a time.
+    """Autograde submitted/<student>/<assignment>/, one submission at a time, each notebook in the sandbox.
 
-    Exit code 0: all graded (missing or skipped submissions are not errors); 1: some failed (see their reason); 2: nothing to grade.
+    Exit code 0: all graded (missing or skipped submissions are not errors); 1: some failed (see their reason); 2: nothing to grade, or no sandbox can start here (see --no-sandbox).
     """
-    raise typer.Exit(run_autograde(root, assignments, student, timeout, strict, _console()))
+    raise typer.Exit(run_autograde(root, assignments, student, timeout, strict, _console(), sandbox=not no_sandbox,
+                                   memory=memory, processes=processes, notebook_timeout=notebook_timeout,
+                                   resume=resume))
 
 
 @app.command("collect")

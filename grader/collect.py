@@ -32,6 +32,8 @@ __all__ = [
     "assignment_summary",
     "pass_rates",
     "write_reports",
+    "INTEGRITY_COLUMNS",
+    "check_integrity",
 ]
 
 #: Columns of :func:`collect_scores`, with their dtypes.
@@ -54,6 +56,19 @@ TEST_COLUMNS = {
     "score": "float64",
     "max_score": "float64",
     "status": "string",
+}
+
+#: Columns of :func:`check_integrity`.
+INTEGRITY_COLUMNS = {
+    "student": "string",
+    "assignment": "string",
+    "notebook": "string",
+    "grade_id": "string",
+    "field": "string",
+    "gradebook": "float64",
+    "expected": "float64",
+    "kind": "string",
+    "reason": "string",
 }
 
 CRASHED = "autograde did not finish (nbgrader shows score 0 of max 0, autograded false)"
@@ -270,6 +285,117 @@ def collect_tests(
     return _typed(merged, TEST_COLUMNS)
 
 
+def _notebook_auto_scores(path: Path) -> dict[str, float | None]:
+    """Each grade cell's automatic score as nbgrader derives it from an autograded notebook."""
+    import nbformat
+    from nbgrader import utils
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable notebook is reported by the caller
+        return {}
+    out = {}
+    for cell in nb.cells:
+        if utils.is_grade(cell):
+            score, _ = utils.determine_grade(cell)
+            out[cell.metadata["nbgrader"]["grade_id"]] = score
+    return out
+
+
+def check_integrity(
+    db_url: str,
+    statuses: Mapping[tuple[str, str], SubmissionStatus] | Iterable[SubmissionStatus] | None,
+    root: str | os.PathLike,
+    course_id: str | None = None,
+) -> pd.DataFrame:
+    """Compare every grade of the gradebook with what the grader recorded and the autograded notebook.
+
+    ``python -m grader autograde`` records each submission's grades right after grading
+    (:attr:`grader.status.SubmissionStatus.grades`, written after the sandbox is gone) and
+    flags a manual score or extra credit that appeared while the student's notebook ran.
+
+    Parameters
+    ----------
+    db_url : str
+        The gradebook (only read).
+    statuses : mapping or iterable of SubmissionStatus
+        The grader's records.
+    root : path-like
+        The course root (for ``autograded/<student>/<assignment>/<notebook>.ipynb``).
+    course_id : str, optional
+        As for :func:`collect_scores`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per suspicious grade (columns :data:`INTEGRITY_COLUMNS`), ``kind``:
+
+        * ``flagged``: no grader set it: an ``auto_score`` that differs from the one the
+          grader recorded or from the autograded notebook's outputs, or a
+          ``manual_score``/``extra_credit`` set while the notebook ran;
+        * ``manual grade``: a ``manual_score``/``extra_credit`` set after autograding (the
+          formgrader's manual grading: legitimate, listed so a TA can check it);
+        * ``unverified``: a manual score on a submission that ``python -m grader`` did not
+          grade (no record to compare with).
+
+    Raises
+    ------
+    GradebookError
+        As :func:`collect_scores`.
+    """
+    status_map = _as_status_map(statuses)
+    _, _, grades, _ = _read(db_url, course_id)
+    rows = []
+
+    def add(r, field, value, expected, kind, reason):
+        rows.append({"student": r.student, "assignment": r.assignment, "notebook": r.notebook,
+                     "grade_id": r.grade_id, "field": field, "gradebook": value, "expected": expected,
+                     "kind": kind, "reason": reason})
+
+    def same(a, b) -> bool:
+        a = None if a is None or (isinstance(a, float) and np.isnan(a)) else float(a)
+        b = None if b is None or (isinstance(b, float) and np.isnan(b)) else float(b)
+        return a == b or (a is not None and b is not None and bool(np.isclose(a, b)))
+
+    notebooks: dict[tuple, dict] = {}
+    for r in grades.itertuples(index=False):
+        rec = status_map.get((r.student, r.assignment))
+        if rec is None or rec.status != "graded" or not rec.grades:
+            for field in ("manual_score", "extra_credit"):
+                value = getattr(r, field)
+                if not same(value, None):
+                    add(r, field, value, np.nan, "unverified",
+                        "set on a submission python -m grader did not grade: no record to compare with")
+            continue
+        snap = rec.grades.get(f"{r.notebook}/{r.grade_id}", [None, None, None])
+        if not same(r.auto_score, snap[0]):
+            add(r, "auto_score", r.auto_score, snap[0], "flagged", "auto_score changed after autograding")
+        key = (r.student, r.assignment, r.notebook)
+        if key not in notebooks:
+            notebooks[key] = _notebook_auto_scores(Path(root) / "autograded" / r.student / r.assignment
+                                                   / f"{r.notebook}.ipynb")
+        if r.grade_id in notebooks[key] and not same(r.auto_score, notebooks[key][r.grade_id]):
+            add(r, "auto_score", r.auto_score, notebooks[key][r.grade_id], "flagged",
+                "auto_score differs from the autograded notebook's outputs")
+        for i, field in ((1, "manual_score"), (2, "extra_credit")):
+            value = getattr(r, field)
+            if not same(value, snap[i]):
+                add(r, field, value, snap[i], "manual grade", "set after autograding (manual grading)")
+    for rec in status_map.values():
+        for note in rec.notes:
+            if note.startswith("flagged: "):
+                text = note[len("flagged: "):]
+                field, _, rest = text.partition(" of ")
+                cell = rest.split(" set to ")[0]
+                nb_name, _, gid = cell.partition("/")
+                rows.append({"student": rec.student, "assignment": rec.assignment, "notebook": nb_name,
+                             "grade_id": gid, "field": field, "gradebook": np.nan, "expected": np.nan,
+                             "kind": "flagged", "reason": text})
+    df = pd.DataFrame(rows, columns=list(INTEGRITY_COLUMNS))
+    df = df.sort_values(["kind", "student", "assignment", "grade_id"], kind="stable")
+    return _typed(df, INTEGRITY_COLUMNS)
+
+
 def grades_table(scores: pd.DataFrame) -> pd.DataFrame:
     """Pivot :func:`collect_scores` to one row per student (the upload table).
 
@@ -379,8 +505,9 @@ def plot_distribution(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
     return path
 
 
-def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathLike) -> dict[str, Path]:
-    """Write ``grades.csv``, ``tests.csv`` and ``score_distribution.png`` to ``out``.
+def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathLike,
+                  integrity: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write ``grades.csv``, ``tests.csv``, ``score_distribution.png`` (and ``integrity.csv``) to ``out``.
 
     Parameters
     ----------
@@ -390,12 +517,14 @@ def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathL
         From :func:`collect_tests`.
     out : path-like
         The folder (created if needed).
+    integrity : pandas.DataFrame, optional
+        From :func:`check_integrity`; written as ``integrity.csv`` (header only when empty).
 
     Returns
     -------
     dict of str to pathlib.Path
-        ``{"grades": ..., "tests": ..., "distribution": ...}``. The same inputs give
-        byte-identical files.
+        ``{"grades": ..., "tests": ..., "distribution": ...[, "integrity": ...]}``. The
+        same inputs give byte-identical files.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -404,4 +533,7 @@ def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathL
     grades_table(scores).to_csv(paths["grades"], index=False, float_format="%.10g")
     tests.to_csv(paths["tests"], index=False, float_format="%.10g")
     plot_distribution(scores, paths["distribution"])
+    if integrity is not None:
+        paths["integrity"] = out / "integrity.csv"
+        integrity.to_csv(paths["integrity"], index=False, float_format="%.10g")
     return paths

@@ -34,7 +34,9 @@ __all__ = [
 #:   kernel died, nbgrader's error...). Its score is unknown, never 0.
 #: * ``missing``: the student has no submission for that assignment.
 #: * ``skipped``: not graded on purpose (the assignment is not one of the course's).
-STATUSES = ("graded", "failed", "missing", "skipped")
+#: * ``in progress``: a grading run started it and was stopped before it was done;
+#:   ``python -m grader autograde --resume`` completes it.
+STATUSES = ("graded", "failed", "missing", "skipped", "in progress")
 
 
 @dataclass
@@ -56,6 +58,14 @@ class SubmissionStatus:
         The autograded score from the gradebook; ``None`` unless graded.
     seconds : float
         Wall-clock time spent on it.
+    sandbox : bool or None
+        Whether the notebook ran in the sandbox (``None``: not executed, or an old record).
+    run : str
+        Id of the grading run that wrote the record (see ``--resume``).
+    grades : dict of str to list
+        The gradebook's grades right after autograding,
+        ``{"<notebook>/<grade_id>": [auto_score, manual_score, extra_credit]}``: what
+        ``collect``'s integrity check compares the gradebook with.
     """
 
     student: str
@@ -66,6 +76,9 @@ class SubmissionStatus:
     score: float | None = None
     max_score: float | None = None
     seconds: float = 0.0
+    sandbox: bool | None = None
+    run: str = ""
+    grades: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
