@@ -2,14 +2,15 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_autograde.py [--timeout 30] [--isolation fork,inprocess]
+    .venv/bin/python benchmarks/bench_autograde.py [--timeout 30] [--modes sandbox,no-sandbox]
 
 Works in a temporary copy of the course (the real ``gradebook.db`` and ``submitted/`` are not
 touched): regenerates ``release/``, builds the demo cohort (``grader.demo``), autogrades it
-(per isolation mode, each on a fresh gradebook), then executes the same submitted notebooks
-one by one with ``jupyter nbconvert --to notebook --execute --allow-errors`` (the floor:
-kernel start-up plus the student's code, without nbgrader's sanitising, hidden tests and
-gradebook writes). Prints seconds per notebook for each.
+in the sandbox and with ``--no-sandbox`` (each on a fresh gradebook), then executes the same
+submitted notebooks one by one with ``jupyter nbconvert --to notebook --execute --allow-errors``
+(the floor: kernel start-up plus the student's code, without nbgrader's sanitising, hidden
+tests, sandbox and gradebook writes). Prints seconds per notebook for each, side by side, and
+what the sandbox adds.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def copy_course(dest: Path) -> Path:
     return dest
 
 
-def time_autograde(root: Path, assignments, students, timeout: int, isolation: str) -> tuple[float, list[float], int]:
+def time_autograde(root: Path, assignments, students, timeout: int, sandbox: bool) -> tuple[float, list[float], int]:
     from grader.autograde import autograde
 
     for leftover in ("gradebook.db", "autograded"):
@@ -46,7 +47,7 @@ def time_autograde(root: Path, assignments, students, timeout: int, isolation: s
         elif path.exists():
             path.unlink()
     start = time.perf_counter()
-    results = autograde(root, assignments, students, timeout=timeout, isolation=isolation)
+    results = autograde(root, assignments, students, timeout=timeout, sandbox=sandbox)
     total = time.perf_counter() - start
     per = [r.seconds for r in results if r.status != "missing"]
     failed = sum(r.status == "failed" for r in results)
@@ -72,7 +73,7 @@ def time_nbconvert(notebooks: list[Path], timeout: int, out: Path) -> tuple[floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--timeout", type=int, default=30, help="cell timeout (s), as in `python -m grader demo`")
-    parser.add_argument("--isolation", default="fork", help="comma-separated: fork, subprocess, inprocess")
+    parser.add_argument("--modes", default="sandbox,no-sandbox", help="comma-separated: sandbox, no-sandbox")
     args = parser.parse_args(argv)
 
     from grader.autograde import ensure_tools_on_path
@@ -89,11 +90,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(DEMO_ASSIGNMENTS)} assignments, one not handed in), cell timeout {args.timeout} s, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         rows = []
-        for isolation in [m.strip() for m in args.isolation.split(",") if m.strip()]:
+        for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+            if mode not in ("sandbox", "no-sandbox"):
+                parser.error(f"unknown mode {mode!r}: expected sandbox or no-sandbox")
             total, per, failed = time_autograde(root, list(DEMO_ASSIGNMENTS), list(DEMO_STUDENTS),
-                                                args.timeout, isolation)
-            rows.append((f"python -m grader autograde ({isolation})", total, per, failed))
-            print(f"autograde ({isolation}): {total:.1f} s, {total / len(per):.1f} s/notebook", flush=True)
+                                                args.timeout, mode == "sandbox")
+            rows.append((f"python -m grader autograde ({mode})", total, per, failed))
+            print(f"autograde ({mode}): {total:.1f} s, {total / len(per):.1f} s/notebook", flush=True)
         total, per = time_nbconvert(notebooks, args.timeout, Path(tmp) / "executed")
         print(f"nbconvert --execute: {total:.1f} s, {total / len(per):.1f} s/notebook", flush=True)
         rows.append(("jupyter nbconvert --execute (floor)", total, per, 0))
@@ -106,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     floor = rows[-1][1]
     for name, total, _, _ in rows[:-1]:
         print(f"{name}: {total / floor:.2f} x the floor")
+    by_mode = {name: total for name, total, _, _ in rows}
+    on, off = by_mode.get("python -m grader autograde (sandbox)"), by_mode.get("python -m grader autograde (no-sandbox)")
+    if on and off:
+        print(f"the sandbox adds {100 * (on / off - 1):+.1f} % ({on:.1f} s against {off:.1f} s)")
     return 0
 
 

