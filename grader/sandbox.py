@@ -509,7 +509,9 @@ class Jail:
     # -- command line --------------------------------------------------------------------------
     def bind_args(self) -> list[str]:
         """bwrap arguments for the file system the kernel sees."""
-        args = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                # CPU topology only (TensorFlow and OpenBLAS size their thread pools from it)
+                "--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
         for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
                 args += ["--symlink", os.readlink(top), top]
