@@ -57,15 +57,9 @@ c.Execute.interrupt_on_timeout = True
 # grader.preprocessors.SandboxedExecute replaces nbgrader's Execute in autograde (so
 # `python -m grader autograde`, `nbgrader autograde` and the formgrader's Autograde button
 # all get it; `nbgrader validate` keeps the plain kernel). See docs/grader.md, "Security model".
-c.Autograde.autograde_preprocessors = [
-    "grader.preprocessors.SandboxedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+from grader.preprocessors import AUTOGRADE_PREPROCESSORS  # noqa: E402
+
+c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
 c.Sandbox.memory = "4GiB"          # per notebook: the kernel and every process it starts
 c.Sandbox.processes = 256          # tasks (processes + threads) at once
 c.Sandbox.notebook_timeout = 900   # seconds for the whole notebook, whatever its cell count

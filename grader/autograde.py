@@ -458,11 +458,9 @@ def sandbox_config(
 
     cfg = Config()
     course = load_config(root)
-    pps = list(course.get("Autograde", {}).get("autograde_preprocessors", [])) or [
-        "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata"]
+    from grader.preprocessors import AUTOGRADE_PREPROCESSORS
+
+    pps = list(course.get("Autograde", {}).get("autograde_preprocessors", [])) or AUTOGRADE_PREPROCESSORS
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in pps]
     names = ["grader.preprocessors.SandboxedExecute" if n.rsplit(".", 1)[-1] in ("Execute", "SandboxedExecute")
              else n for n in names]

@@ -7,6 +7,18 @@ Every nbgrader entry point that loads the course's config (``python -m grader au
   runs in :mod:`grader.sandbox`, under a memory, process and whole-notebook time budget.
 """
 
-from grader.preprocessors.execute import BREACH, NOT_RUN, SandboxedExecute
+#: nbgrader's ``Autograde.autograde_preprocessors`` with ``SandboxedExecute`` in place of
+#: ``Execute`` (nbgrader 0.9's order); ``nbgrader_config.py`` of a course sets it.
+AUTOGRADE_PREPROCESSORS = [
+    "grader.preprocessors.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
-__all__ = ["SandboxedExecute", "BREACH", "NOT_RUN"]
+from grader.preprocessors.execute import BREACH, NOT_RUN, SandboxedExecute  # noqa: E402
+
+__all__ = ["SandboxedExecute", "BREACH", "NOT_RUN", "AUTOGRADE_PREPROCESSORS"]

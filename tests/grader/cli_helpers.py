@@ -41,3 +41,17 @@ def submit(root: Path, student: str, nb=None, *, name: str = "toy.ipynb", raw: s
     else:
         nbformat.write(nb, str(path))
     return path
+
+
+def gradebook_scores(root: Path, assignment: str = "toy") -> dict[str, float]:
+    """Each student's score for ``assignment`` straight from the toy course's gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "toy-course") as gb:
+        for student in gb.students:
+            try:
+                out[student.id] = gb.find_submission(assignment, student.id).score
+            except MissingEntry:
+                pass
+    return out

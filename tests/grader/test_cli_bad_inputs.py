@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cli_helpers import ANSWER, cell_index, filled, release_nb, submit
+from cli_helpers import ANSWER, cell_index, filled, gradebook_scores, release_nb, submit
 from grader.cli import app
 from grader.status import load_statuses, status_path
 
@@ -90,19 +90,6 @@ def _cohort(root):
     submit(root, "good", filled(root), assignment="not-an-assignment", name="x.ipynb")
 
 
-def _gradebook_scores(root):
-    from nbgrader.api import Gradebook, MissingEntry
-
-    out = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "toy-course") as gb:
-        for student in gb.students:
-            try:
-                out[student.id] = gb.find_submission("toy", student.id).score
-            except MissingEntry:
-                pass
-    return out
-
-
 def test_bad_inputs_graded_or_reported_and_reports_repeatable(toy_root, tmp_path):
     root = toy_root
     _cohort(root)
@@ -144,7 +131,7 @@ def test_bad_inputs_graded_or_reported_and_reports_repeatable(toy_root, tmp_path
     assert result.exit_code == 0, result.output
     assert "Scores per assignment" in result.output and "test-double" in result.output
     grades = pd.read_csv(tmp_path / "r1" / "grades.csv").set_index("student")
-    in_gradebook = _gradebook_scores(root)
+    in_gradebook = gradebook_scores(root)
     for student, (status, score) in EXPECTED.items():
         row = grades.loc[student]
         if status == "graded":
@@ -179,7 +166,7 @@ def test_bad_inputs_graded_or_reported_and_reports_repeatable(toy_root, tmp_path
     assert after[("half", "toy")].status == "failed"
     assert {k: v for k, v in after.items() if k != ("half", "toy")} == {
         k: v for k, v in before.items() if k != ("half", "toy")}
-    assert _gradebook_scores(root) == in_gradebook
+    assert gradebook_scores(root) == in_gradebook
     result = runner.invoke(app, ["collect", "--root", str(root), "--out", str(tmp_path / "r3")])
     grades3 = pd.read_csv(tmp_path / "r3" / "grades.csv").set_index("student")
     assert math.isnan(grades3.loc["half", "toy"])  # the old 2/3 in the gradebook is not reported

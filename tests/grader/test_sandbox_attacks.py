@@ -26,7 +26,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from cli_helpers import ANSWER, FILES, filled, release_nb, submit
+from cli_helpers import ANSWER, FILES, filled, gradebook_scores, release_nb, submit
 from grader.status import load_statuses, status_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grader-cli")]
@@ -87,19 +87,6 @@ def output_text(root: Path) -> str:
         for cell in nbformat.read(str(path), as_version=4).cells:
             parts.append(json.dumps(cell.get("outputs", [])))
     return "\n".join(parts)
-
-
-def gradebook_scores(root: Path) -> dict[str, float]:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    out = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "toy-course") as gb:
-        for student in gb.students:
-            try:
-                out[student.id] = gb.find_submission("toy", student.id).score
-            except MissingEntry:
-                pass
-    return out
 
 
 def test_every_attack_fails_in_the_sandbox(toy_root):

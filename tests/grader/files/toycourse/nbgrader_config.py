@@ -15,13 +15,7 @@ c.Execute.timeout = 5
 c.Execute.interrupt_on_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^(?:.*Warning.*\n?)+$"
-c.Autograde.autograde_preprocessors = [  # as the course's: the kernel runs in the sandbox
-    "grader.preprocessors.SandboxedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+from grader.preprocessors import AUTOGRADE_PREPROCESSORS  # noqa: E402
+
+c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
 c.Sandbox.notebook_timeout = 60
