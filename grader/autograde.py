@@ -971,10 +971,6 @@ def _ensure_in_gradebook(root: Path, assignment: str) -> str | None:
 
 
 def exit_code(statuses: Iterable[SubmissionStatus]) -> int:
-    """Return the CLI's exit code for a run: 1 if any submission ``failed``, else 0."""
-    return 1 if any(s.status == "failed" for s in statuses) else 0
-
-
-def exit_code(statuses: Iterable[SubmissionStatus]) -> int:
-    """Return the CLI's exit code for a run: 1 if any submission ``failed``, else 0."""
+    """Return the CLI's exit code for a run: 1 if any submission ``failed`` (or stayed
+    ``in progress``), else 0."""
     return 1 if any(s.status in ("failed", "in progress") for s in statuses) else 0

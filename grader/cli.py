@@ -6,8 +6,9 @@
 * ``demo --clean`` -> :func:`grader.demo.clean_demo` (removes only the demo students)
 
 Exit codes: 0 everything that was submitted is graded; 1 some submission failed to
-autograde (its status and reason are recorded); 2 usage error (nothing to grade, an
-assignment that is not the course's, no gradebook, an unknown option).
+autograde (its status and reason are recorded); 2 usage error (nothing to grade or to
+resume, an assignment that is not the course's, no sandbox can start here without
+``--no-sandbox``, no gradebook, an unknown option).
 """
 
 from __future__ import annotations
@@ -101,13 +102,19 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
 
 def sandbox_line(settings) -> str:
     """The line after the summary: the sandbox and its budgets, or a warning that it was off."""
-    from grader.sandbox import format_size, parse_size
+    import os
+
+    from grader.sandbox import format_size, limits_mechanism, parse_size
 
     if not settings.enabled:
         return ("[bold red]sandbox: OFF[/] (--no-sandbox): students' code ran as you, with access to the course "
                 "files and the gradebook; every status says so")
-    return (f"[bold]sandbox:[/] on (bubblewrap; per notebook {format_size(parse_size(settings.memory))} memory, "
-            f"{settings.processes} tasks, {settings.notebook_timeout} s)")
+    mechanism = limits_mechanism()
+    user = settings.user if os.geteuid() == 0 else "your uid in a user namespace"
+    tasks = f"{settings.processes} tasks" if mechanism != "rlimit" or os.geteuid() == 0 else "no task limit"
+    return (f"[bold]sandbox:[/] on (bubblewrap, kernel as {user}; per notebook "
+            f"{format_size(parse_size(settings.memory))} memory, {tasks}, {settings.notebook_timeout} s; "
+            f"limits by {mechanism})")
 
 
 def _plural(n: int, word: str) -> str:
@@ -197,7 +204,7 @@ def print_summary(scores, tests, console: Console) -> None:
         t.add_row(row.assignment, row.grade_id, _fmt(row.max_score), f"{row.passed}/{row.graded}", rate)
     console.print(t)
 
-    problems = scores[scores["status"].isin(["failed", "skipped"])]
+    problems = scores[scores["status"].isin(["failed", "skipped", "in progress"])]
     if len(problems):
         t = Table(title="Not graded")
         for col in ("student", "assignment", "status", "reason"):
@@ -248,7 +255,7 @@ def autograde_cmd(
 
 @app.command("collect")
 def collect_cmd(
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for grades.csv, tests.csv and score_distribution.png (default: <root>/reports)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for grades.csv, tests.csv, integrity.csv and score_distribution.png (default: <root>/reports)."),
     db: Optional[str] = typer.Option(None, "--db", help="Gradebook database URL (default: the course's gradebook.db)."),
     root: Optional[Path] = RootOption,
 ) -> None:
@@ -297,7 +304,8 @@ def demo_cmd(
     for student, text in cohort.items():
         t.add_row(student, text)
     console.print(t)
-    run_autograde(course_root, names, list(cohort), timeout, False, console)
+    if run_autograde(course_root, names, list(cohort), timeout, False, console) == EXIT_USAGE:
+        raise typer.Exit(EXIT_USAGE)  # e.g. no sandbox can start here: the error says why
     code, scores = run_collect(course_root, None, None, console)
     if code:
         raise typer.Exit(code)

@@ -60,6 +60,7 @@ __all__ = [
     "format_size",
     "find_bwrap",
     "probe",
+    "limits_mechanism",
     "HOME",
 ]
 
@@ -233,6 +234,15 @@ def _namespace_args() -> list[str]:
 
 
 # --------------------------------------------------------------------------- cgroups
+
+def limits_mechanism() -> str:
+    """How budgets are enforced on this machine for this user: ``cgroup v1``, ``cgroup v2``,
+    or ``rlimit`` (memory by ``RLIMIT_AS``; processes only when the kernel runs as ``nobody``)."""
+    v1 = _v1_mounts()
+    if "memory" in v1 and "pids" in v1:
+        return "cgroup v1"
+    return "cgroup v2" if _v2_parent() is not None else "rlimit"
+
 
 @dataclass
 class Cgroup:

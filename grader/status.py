@@ -31,7 +31,7 @@ __all__ = [
 #: * ``graded``: nbgrader executed the notebook and saved its scores (possibly after a
 #:   repair listed in ``notes``: renamed notebook, duplicated cell, restored test cell).
 #: * ``failed``: it could not be graded; ``reason`` says why (not a notebook, the
-#:   kernel died, nbgrader's error...). Its score is unknown, never 0.
+#:   notebook not found, nbgrader's error...). Its score is unknown, never 0.
 #: * ``missing``: the student has no submission for that assignment.
 #: * ``skipped``: not graded on purpose (the assignment is not one of the course's).
 #: * ``in progress``: a grading run started it and was stopped before it was done;
@@ -89,7 +89,7 @@ class SubmissionStatus:
         return (self.student, self.assignment)
 
     def describe(self) -> str:
-        """One line for a terminal: ``failed: the kernel died``, ``graded 7/10``."""
+        """One line for a terminal: ``failed: not valid JSON``, ``graded 7/10``."""
         if self.status == "graded":
             text = f"graded {_fmt(self.score)}/{_fmt(self.max_score)}"
         else:

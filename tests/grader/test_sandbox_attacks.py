@@ -99,7 +99,7 @@ def test_every_attack_fails_in_the_sandbox(toy_root):
     assert run.returncode == 0, run.stdout + run.stderr
     total = len(HONEST) + len(ATTACKERS)
     assert f"graded {total}, failed 0, missing 0, skipped 0" in run.stdout, run.stdout
-    assert "sandbox: on" in run.stdout and "1 GiB memory, 64 tasks, 15 s" in run.stdout
+    assert "sandbox: on" in run.stdout and "1 GiB memory, 64 tasks, 15 s; limits by cgroup" in run.stdout
 
     statuses = {s: r for (s, a), r in load_statuses(status_path(root)).items()}
     scores = gradebook_scores(root)
