@@ -109,7 +109,7 @@ def sandbox_line(settings) -> str:
     if not settings.enabled:
         return ("[bold red]sandbox: OFF[/] (--no-sandbox): students' code ran as you, with access to the course "
                 "files and the gradebook; every status says so")
-    mechanism = limits_mechanism()
+    mechanism = limits_mechanism(settings)
     user = settings.user if os.geteuid() == 0 else "your uid in a user namespace"
     tasks = f"{settings.processes} tasks" if mechanism != "rlimit" or os.geteuid() == 0 else "no task limit"
     return (f"[bold]sandbox:[/] on (bubblewrap, kernel as {user}; per notebook "

