@@ -30,7 +30,7 @@ import pytest
 from cli_helpers import ANSWER, FILES, filled, gradebook_scores, release_nb, submit
 from grader.status import load_statuses, status_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grader-cli")]
+pytestmark = pytest.mark.slow  # each test builds its own course: no xdist group needed
 
 HOSTILE = FILES / "hostile"
 HIDDEN = "assert double(-3) == -6"  # the toy assignment's hidden test
