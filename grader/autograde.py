@@ -45,6 +45,7 @@ from typing import Callable, Iterable
 import nbformat
 
 from grader.course import ensure_tools_on_path, find_course_root, load_config
+from grader.gradebook import private_copy
 from grader.status import SubmissionStatus, load_statuses, status_dir, status_path, update_statuses
 
 __all__ = [
@@ -602,29 +603,6 @@ def _child(root: str, staging: str, assignment: str, student: str, overrides, re
     Path(out).write_text(json.dumps({k: result.get(k) for k in ("success", "log", "error")}), encoding="utf-8")
 
 
-def _run_forked(root: Path, staging: Path, assignment: str, student: str, overrides, report_dir: str,
-                guard: float) -> dict:
-    """Run :func:`_nbgrader_autograde` in a forked child, stopped after ``guard`` seconds."""
-    ctx = _fork_context()
-    out = staging / ".result.json"
-    raw_log = staging / ".nbgrader.log"
-    proc = ctx.Process(target=_child, args=(str(root), str(staging), assignment, student, overrides,
-                                             report_dir, str(out), str(raw_log)), daemon=False)
-    proc.start()
-    proc.join(guard)
-    if proc.is_alive():
-        _kill_tree(proc.pid)
-        proc.join()
-        return {"success": False, "log": _tail(raw_log), "error": "",
-                "reason": f"autograde took longer than {guard:.0f} s and was stopped"}
-    try:
-        return json.loads(out.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        code = proc.exitcode
-        what = (f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with code {code}")
-        return {"success": False, "log": _tail(raw_log), "error": "", "reason": f"the autograde process {what}"}
-
-
 def _tail(path: Path, limit: int = 20000) -> str:
     try:
         data = path.read_bytes()
@@ -703,6 +681,148 @@ def _read_report(report_dir: Path) -> dict:
     return merged
 
 
+@dataclass
+class _Job:
+    """One submission on its way through the grader (see :func:`autograde`)."""
+
+    student: str
+    assignment: str
+    tmp: tempfile.TemporaryDirectory
+    notes: list[str]
+    before: dict
+    db_url: str
+    guard: float
+    start: float
+    process: object = None
+    result: dict | None = None
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.tmp.name)
+
+
+def _job_status(job_or_pair, status: str, reason: str = "", notes=(), score=None, max_score=None, grades=None, *,
+                sandbox: bool, run_id: str, start: float) -> SubmissionStatus:
+    student, assignment = job_or_pair
+    notes = list(notes)
+    if not sandbox and status == "graded":
+        notes.append("graded without the sandbox (--no-sandbox)")
+    return SubmissionStatus(student, assignment, status, reason, notes, score, max_score,
+                            round(time.monotonic() - start, 2), sandbox=bool(sandbox), run=run_id,
+                            grades=grades or {})
+
+
+def _start_job(root: Path, assignment: str, student: str, overrides, *, strict: bool, sandbox: bool,
+               run_id: str, isolation: str):
+    """Stage a submission and start grading it; return a :class:`_Job`, or a final status.
+
+    Runs in the coordinating process: discovery, staging and the private gradebook copy.
+    """
+    start = time.monotonic()
+
+    def final(status, reason="", notes=()):
+        return _job_status((student, assignment), status, reason, notes, sandbox=sandbox, run_id=run_id, start=start)
+
+    has_assignment, has_student = _gradebook_facts(root, assignment, student)
+    if not has_assignment:
+        return final("skipped", f"assignment {assignment} is not in the gradebook (run `make release`)")
+    tmp = tempfile.TemporaryDirectory(prefix="grader-stage-")
+    folder = Path(tmp.name)
+    prepared = prepare_submission(root, assignment, student, folder / "submitted", strict=strict)
+    if prepared.error:
+        tmp.cleanup()
+        return final(prepared.status, prepared.error, prepared.notes)
+    notes = list(prepared.notes)
+    if not has_student:
+        notes.append("student added to the gradebook")
+    cfg = load_config(root)
+    settings = sandbox_settings(root, overrides)
+    job = _Job(student, assignment, tmp, notes, _gradebook_snapshot(root, assignment, student),
+               private_copy(cfg.CourseDirectory.db_url, folder),
+               len(expected_notebooks(root, assignment)) * (settings.notebook_timeout + GUARD_MARGIN), start)
+    args = (str(root), str(folder / "submitted"), assignment, student, _with_db(overrides, job.db_url),
+            str(folder / "reports"))
+    if isolation == "fork":
+        job.process = _fork_context().Process(
+            target=_child, args=(*args, str(folder / ".result.json"), str(folder / ".nbgrader.log")), daemon=False)
+        job.process.start()
+    else:
+        job.result = _nbgrader_autograde(*args)
+    return job
+
+
+def _with_db(overrides, db_url: str):
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.merge(overrides)
+    cfg.CourseDirectory.db_url = db_url
+    return cfg
+
+
+def _poll_job(job: _Job) -> bool:
+    """True once the job's grading process has ended (or was stopped at its guard)."""
+    if job.result is not None:
+        return True
+    proc = job.process
+    if proc.is_alive():
+        if time.monotonic() - job.start < job.guard:
+            return False
+        _kill_tree(proc.pid)
+        proc.join()
+        job.result = {"success": False, "log": _tail(job.folder / ".nbgrader.log"), "error": "",
+                      "reason": f"autograde took longer than {job.guard:.0f} s and was stopped"}
+        return True
+    proc.join()
+    try:
+        job.result = json.loads((job.folder / ".result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        code = proc.exitcode
+        what = (f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with code {code}")
+        job.result = {"success": False, "log": _tail(job.folder / ".nbgrader.log"), "error": "",
+                      "reason": f"the autograde process {what}"}
+    return True
+
+
+def _finish_job(root: Path, job: _Job, *, sandbox: bool, run_id: str) -> SubmissionStatus:
+    """Write the job's results into the course's gradebook (the single writer) and build its status."""
+    from nbgrader.api import MissingEntry
+
+    from grader.gradebook import merge_submission
+
+    result = job.result or {}
+    report = _read_report(job.folder / "reports")
+
+    def final(status, reason="", notes=(), score=None, max_score=None, grades=None):
+        return _job_status((job.student, job.assignment), status, reason, notes, score, max_score, grades,
+                           sandbox=sandbox, run_id=run_id, start=job.start)
+
+    try:
+        log_file = status_dir(root) / "logs" / job.student / f"{job.assignment}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_file.write_text((result.get("log") or "") + "\n" + (result.get("error") or ""), encoding="utf-8")
+        notes = report["events"] + job.notes
+        if not result.get("success"):
+            reason = result.get("reason") or failure_reason(result.get("log") or "", result.get("error") or "")
+            return final("failed", reason, notes)
+        autograded = root / "autograded" / job.student / job.assignment
+        absent = [n for n in expected_notebooks(root, job.assignment) if not (autograded / n).is_file()]
+        if absent:
+            return final("failed", "nbgrader wrote no autograded notebook " + ", ".join(absent), notes)
+        cfg = load_config(root)
+        try:
+            merge_submission(job.db_url, cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id,
+                             job.assignment, job.student)
+        except MissingEntry:
+            return final("failed", "nbgrader saved no grades for this submission", notes)
+        after = _gradebook_snapshot(root, job.assignment, job.student)
+        notes += [f"flagged: {c}" for c in _changed_during_run(job.before, after)]
+        score, max_score = _gradebook_score(root, job.assignment, job.student)
+        return final("graded", "", notes, score, max_score, grades=after)
+    finally:
+        job.tmp.cleanup()
+
+
 def autograde_submission(
     root: str | os.PathLike | None,
     assignment: str,
@@ -718,6 +838,9 @@ def autograde_submission(
     run_id: str = "",
 ) -> SubmissionStatus:
     """Autograde one submission in the sandbox; never raises for a bad submission.
+
+    nbgrader grades into a private copy of the gradebook; this process then writes the
+    submission's results into the course's gradebook (:mod:`grader.gradebook`).
 
     Parameters
     ----------
@@ -759,57 +882,15 @@ def autograde_submission(
         raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
     ensure_tools_on_path()
     root = find_course_root(root)
-    start = time.monotonic()
     overrides = sandbox_config(root, sandbox=sandbox, memory=memory, processes=processes,
                                notebook_timeout=notebook_timeout, timeout=timeout)
-
-    def done(status: str, reason: str = "", notes=(), score=None, max_score=None, grades=None) -> SubmissionStatus:
-        notes = list(notes)
-        if not sandbox and status == "graded":
-            notes.append("graded without the sandbox (--no-sandbox)")
-        return SubmissionStatus(student, assignment, status, reason, notes, score, max_score,
-                                round(time.monotonic() - start, 2), sandbox=bool(sandbox), run=run_id,
-                                grades=grades or {})
-
-    has_assignment, has_student = _gradebook_facts(root, assignment, student)
-    if not has_assignment:
-        return done("skipped", f"assignment {assignment} is not in the gradebook (run `make release`)")
-
-    with tempfile.TemporaryDirectory(prefix="grader-stage-") as staging:
-        staging = Path(staging)
-        prepared = prepare_submission(root, assignment, student, staging / "submitted", strict=strict)
-        if prepared.error:
-            return done(prepared.status, prepared.error, prepared.notes)
-        notes = list(prepared.notes)
-        if not has_student:
-            notes.append("student added to the gradebook")
-        before = _gradebook_snapshot(root, assignment, student)
-        report_dir = staging / "reports"
-        settings = sandbox_settings(root, overrides)
-        guard = len(expected_notebooks(root, assignment)) * (settings.notebook_timeout + GUARD_MARGIN)
-        if isolation == "fork":
-            result = _run_forked(root, staging / "submitted", assignment, student, overrides, str(report_dir), guard)
-        else:
-            result = _nbgrader_autograde(str(root), str(staging / "submitted"), assignment, student, overrides,
-                                         str(report_dir))
-        report = _read_report(report_dir)
-
-    log_file = status_dir(root) / "logs" / student / f"{assignment}.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    log_file.write_text((result.get("log") or "") + "\n" + (result.get("error") or ""), encoding="utf-8")
-
-    notes = report["events"] + notes
-    if not result.get("success"):
-        reason = result.get("reason") or failure_reason(result.get("log") or "", result.get("error") or "")
-        return done("failed", reason, notes)
-    autograded = root / "autograded" / student / assignment
-    absent = [n for n in expected_notebooks(root, assignment) if not (autograded / n).is_file()]
-    if absent:
-        return done("failed", "nbgrader wrote no autograded notebook " + ", ".join(absent), notes)
-    after = _gradebook_snapshot(root, assignment, student)
-    notes += [f"flagged: {c}" for c in _changed_during_run(before, after)]
-    score, max_score = _gradebook_score(root, assignment, student)
-    return done("graded", "", notes, score, max_score, grades=after)
+    job = _start_job(root, assignment, student, overrides, strict=strict, sandbox=sandbox, run_id=run_id,
+                     isolation=isolation)
+    if isinstance(job, SubmissionStatus):
+        return job
+    while not _poll_job(job):
+        time.sleep(0.05)
+    return _finish_job(root, job, sandbox=sandbox, run_id=run_id)
 
 
 def start_run(root: Path, pairs: list[tuple[str, str]], run_id: str | None = None) -> str:
@@ -865,8 +946,10 @@ def autograde(
     processes: int | None = None,
     notebook_timeout: int | None = None,
     resume: bool = False,
+    workers: int = 1,
     on_start: Callable[[int, int, str, str], None] | None = None,
     on_done: Callable[[SubmissionStatus], None] | None = None,
+    on_running: Callable[[list[str]], None] | None = None,
 ) -> list[SubmissionStatus]:
     """Autograde submissions one at a time, each in the sandbox, and record each one's status.
 
@@ -889,15 +972,21 @@ def autograde(
     resume : bool, default False
         Complete the last run, which was killed half-way: grade only its submissions that
         it did not finish (``in progress`` or not reached). Nothing is graded twice.
+    workers : int, default 1
+        Submissions graded at once (each in its own forked process and sandbox, each into a
+        private gradebook copy; this process alone writes the course's gradebook, in the
+        order they finish). Any number gives the same grades.
     on_start : callable(index, total, student, assignment) or None
-        Called before each submission (a progress bar).
+        Called before each submission starts (a progress bar).
     on_done : callable(SubmissionStatus) or None
         Called after each submission, once its status is saved.
+    on_running : callable(list of str) or None
+        Called with the submissions in flight (``"student / assignment"``) when that changes.
 
     Returns
     -------
     list of SubmissionStatus
-        In grading order. Each submission is recorded ``in progress`` in
+        In plan order. Each submission is recorded ``in progress`` in
         ``autograded/.grader/status.json`` before it is graded and with its result after;
         statuses of other submissions are kept.
 
@@ -928,35 +1017,57 @@ def autograde(
         pairs = plan_submissions(root, assignments, students)
         run_id = start_run(root, pairs)
     known = _course_assignments(root)
-    results = []
+    workers = max(1, int(workers or 1)) if isolation == "fork" else 1
+    order = {pair: i for i, pair in enumerate(pairs)}
+    results: list[SubmissionStatus] = []
     ready: dict[str, str | None] = {}
-    for index, (student, assignment) in enumerate(pairs):
-        if on_start is not None:
-            on_start(index, len(pairs), student, assignment)
-        start = time.monotonic()
-        if assignment not in known:
-            status = SubmissionStatus(student, assignment, "skipped", "not an assignment of this course", run=run_id)
-        else:
+    pending = list(enumerate(pairs))
+    running: list[_Job] = []
+
+    def record(status: SubmissionStatus) -> None:
+        if ready.get(status.assignment) and status.status != "skipped":
+            status.notes.append(ready[status.assignment])
+            ready[status.assignment] = None
+        update_statuses(path, status)
+        results.append(status)
+        if on_done is not None:
+            on_done(status)
+
+    def show() -> None:
+        if on_running is not None:
+            on_running([f"{j.student} / {j.assignment}" for j in running])
+
+    while pending or running:
+        while pending and len(running) < workers:
+            index, (student, assignment) = pending.pop(0)
+            if on_start is not None:
+                on_start(index, len(pairs), student, assignment)
+            if assignment not in known:
+                record(SubmissionStatus(student, assignment, "skipped", "not an assignment of this course",
+                                        run=run_id))
+                continue
             update_statuses(path, SubmissionStatus(student, assignment, "in progress",
                                                    "the grading run stopped before this submission was done",
                                                    run=run_id, sandbox=bool(sandbox)))
             if assignment not in ready:
                 ready[assignment] = _ensure_in_gradebook(root, assignment)
-            status = autograde_submission(root, assignment, student, timeout=timeout, strict=strict,
-                                          isolation=isolation, sandbox=sandbox, memory=memory,
-                                          processes=processes, notebook_timeout=notebook_timeout, run_id=run_id)
-            if ready[assignment]:
-                status.notes.append(ready[assignment])
-                ready[assignment] = None
-            status.seconds = round(time.monotonic() - start, 2)
-        update_statuses(path, status)
-        results.append(status)
-        if on_done is not None:
-            on_done(status)
+            job = _start_job(root, assignment, student, overrides, strict=strict, sandbox=sandbox,
+                             run_id=run_id, isolation=isolation)
+            if isinstance(job, SubmissionStatus):
+                record(job)
+            else:
+                running.append(job)
+                show()
+        finished = [job for job in running if _poll_job(job)]
+        for job in finished:
+            running.remove(job)
+            show()
+            record(_finish_job(root, job, sandbox=sandbox, run_id=run_id))
+        if running and not finished:
+            time.sleep(0.1)
     finish_run(root, run_id)
+    results.sort(key=lambda r: order.get((r.student, r.assignment), len(order)))
     return results
-
-
 
 
 def _ensure_in_gradebook(root: Path, assignment: str) -> str | None:

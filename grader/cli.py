@@ -56,7 +56,7 @@ def _duration(seconds: float) -> str:
 
 def run_autograde(root, assignments, students, timeout, strict, console: Console, *, sandbox: bool = True,
                   memory: Optional[str] = None, processes: Optional[int] = None,
-                  notebook_timeout: Optional[int] = None, resume: bool = False) -> int:
+                  notebook_timeout: Optional[int] = None, resume: bool = False, workers: int = 1) -> int:
     """Autograde with a progress bar; print one line per submission and a summary. Return the exit code."""
     from rich.markup import escape
 
@@ -81,7 +81,11 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
         task = progress.add_task("starting", total=None)
 
         def on_start(index, total, student, assignment):
-            progress.update(task, total=total, completed=index, description=f"{student} / {assignment}")
+            progress.update(task, total=total, description=f"{student} / {assignment}")
+
+        def on_running(names):
+            if names:
+                progress.update(task, description=", ".join(names))
 
         def on_done(status):
             print_submission(status, progress.console)
@@ -90,8 +94,8 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
         try:
             results = autograde(course_root, assignments or None, students or None, timeout=timeout, strict=strict,
                                 sandbox=sandbox, memory=memory, processes=processes,
-                                notebook_timeout=notebook_timeout, resume=resume,
-                                on_start=on_start, on_done=on_done)
+                                notebook_timeout=notebook_timeout, resume=resume, workers=workers,
+                                on_start=on_start, on_done=on_done, on_running=on_running)
         except (GraderError, ValueError) as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             return EXIT_USAGE
@@ -241,16 +245,17 @@ def autograde_cmd(
     processes: Optional[int] = typer.Option(None, "--processes", min=8, help="Processes and threads per notebook (default: c.Sandbox.processes)."),
     no_sandbox: bool = typer.Option(False, "--no-sandbox", help="Run students' code without the sandbox, as you (only where no sandbox can start; printed and recorded)."),
     resume: bool = typer.Option(False, "--resume", help="Complete the last run, stopped half-way: grade only what it did not finish."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Submissions graded at once, each in its own process and sandbox (the gradebook still has one writer)."),
     strict: bool = typer.Option(False, "--strict", help="Mark duplicated grade cells failed instead of repairing them."),
     root: Optional[Path] = RootOption,
 ) -> None:
-    """Autograde submitted/<student>/<assignment>/, one submission at a time, each notebook in the sandbox.
+    """Autograde submitted/<student>/<assignment>/, each notebook in the sandbox (--workers at once).
 
     Exit code 0: all graded (missing or skipped submissions are not errors); 1: some failed (see their reason); 2: nothing to grade, or no sandbox can start here (see --no-sandbox).
     """
     raise typer.Exit(run_autograde(root, assignments, student, timeout, strict, _console(), sandbox=not no_sandbox,
                                    memory=memory, processes=processes, notebook_timeout=notebook_timeout,
-                                   resume=resume))
+                                   resume=resume, workers=workers))
 
 
 @app.command("collect")

@@ -333,8 +333,9 @@ def check_integrity(
         * ``flagged``: no grader set it: an ``auto_score`` that differs from the one the
           grader recorded or from the autograded notebook's outputs, or a
           ``manual_score``/``extra_credit`` set while the notebook ran;
-        * ``manual grade``: a ``manual_score``/``extra_credit`` set after autograding (the
-          formgrader's manual grading: legitimate, listed so a TA can check it);
+        * ``manual grade``: a ``manual_score``/``extra_credit`` set by manual grading (the
+          formgrader), after the last autograde or before it (nbgrader keeps manual scores
+          across re-grades): legitimate, listed so a TA can check it;
         * ``unverified``: a manual score on a submission that ``python -m grader`` did not
           grade (no record to compare with).
 
@@ -381,6 +382,8 @@ def check_integrity(
             value = getattr(r, field)
             if not same(value, snap[i]):
                 add(r, field, value, snap[i], "manual grade", "set after autograding (manual grading)")
+            elif not same(value, None):
+                add(r, field, value, snap[i], "manual grade", "set before the last autograde (nbgrader keeps it)")
     for rec in status_map.values():
         for note in rec.notes:
             if note.startswith("flagged: "):
