@@ -26,6 +26,27 @@ def filled(root: Path, code: str = ANSWER):
     return nb
 
 
+#: The toy assignment with double() wrong (2 points of 3).
+HALF = "answer = 42\n\ndef double(x):\n    return x"
+
+
+def with_pasted_test(root: Path):
+    """A correct toy notebook with the test-answer cell pasted twice (a duplicated grade_id)."""
+    nb = filled(root)
+    i = cell_index(nb, "test-answer")
+    pasted = copy.deepcopy(nb.cells[i])
+    pasted["id"] = "pasted-copy"
+    nb.cells.insert(i + 1, pasted)
+    return nb
+
+
+def with_deleted_test(root: Path):
+    """A correct toy notebook without its test-double cell."""
+    nb = filled(root)
+    del nb.cells[cell_index(nb, "test-double")]
+    return nb
+
+
 def cell_index(nb, grade_id: str) -> int:
     return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 

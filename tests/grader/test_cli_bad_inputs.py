@@ -24,7 +24,6 @@ good/not-an-assignment  a folder that is no assignment              skipped
 
 from __future__ import annotations
 
-import copy
 import math
 
 import nbformat
@@ -32,7 +31,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cli_helpers import ANSWER, cell_index, filled, gradebook_scores, release_nb, submit
+from cli_helpers import (ANSWER, HALF, filled, gradebook_scores, release_nb, submit, with_deleted_test,
+                         with_pasted_test)
 from grader.cli import app
 from grader.status import load_statuses, status_path
 
@@ -61,20 +61,13 @@ def _cohort(root):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "toy-course") as gb:
         gb.add_student("good")
     submit(root, "good", filled(root))
-    submit(root, "half", filled(root, "answer = 42\n\ndef double(x):\n    return x"))
+    submit(root, "half", filled(root, HALF))
     submit(root, "blank", release_nb(root))
     submit(root, "badjson", raw='{"cells": [{"cell_type": "code", ')
     submit(root, "notnb", raw='{"hello": "world"}')
     submit(root, "renamed", filled(root), name="toy (1).ipynb")
-    nb = filled(root)
-    i = cell_index(nb, "test-answer")
-    pasted = copy.deepcopy(nb.cells[i])
-    pasted["id"] = "pasted-copy"
-    nb.cells.insert(i + 1, pasted)
-    submit(root, "dup", nb)
-    nb = filled(root)
-    del nb.cells[cell_index(nb, "test-double")]
-    submit(root, "deleted", nb)
+    submit(root, "dup", with_pasted_test(root))
+    submit(root, "deleted", with_deleted_test(root))
     submit(root, "loop", filled(root, "answer = 42\nwhile True:\n    pass"))
     submit(root, "dies", filled(root, "import os\nos._exit(1)"))
     submit(root, "noint", filled(root, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"

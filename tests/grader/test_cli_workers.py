@@ -7,13 +7,12 @@ a breach) is graded serially and with two workers in two copies of the course; a
 
 from __future__ import annotations
 
-import copy
 import shutil
 
 import pytest
 from typer.testing import CliRunner
 
-from cli_helpers import cell_index, filled, gradebook_scores, release_nb, submit
+from cli_helpers import HALF, filled, gradebook_scores, release_nb, submit, with_deleted_test, with_pasted_test
 from grader.cli import app
 from grader.status import load_statuses, status_path
 
@@ -22,18 +21,11 @@ pytestmark = pytest.mark.slow
 
 def _cohort(root):
     submit(root, "good", filled(root))
-    submit(root, "half", filled(root, "answer = 42\n\ndef double(x):\n    return x"))
+    submit(root, "half", filled(root, HALF))
     submit(root, "blank", release_nb(root))
     submit(root, "renamed", filled(root), name="toy (1).ipynb")
-    nb = filled(root)
-    i = cell_index(nb, "test-answer")
-    pasted = copy.deepcopy(nb.cells[i])
-    pasted["id"] = "pasted-copy"
-    nb.cells.insert(i + 1, pasted)
-    submit(root, "dup", nb)
-    nb = filled(root)
-    del nb.cells[cell_index(nb, "test-double")]
-    submit(root, "deleted", nb)
+    submit(root, "dup", with_pasted_test(root))
+    submit(root, "deleted", with_deleted_test(root))
     submit(root, "badjson", raw='{"cells": [')
     submit(root, "dies", filled(root, "answer = 42\nimport os\nos._exit(1)"))
 
