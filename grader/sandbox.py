@@ -499,6 +499,10 @@ class Jail:
         self.cgroup = Cgroup.create(self.memory, self.processes) if settings.cgroup else None
         self.kernel_pid: int | None = None
         self.torn_down = False
+        #: The kernel's own stdout/stderr (C-level output): a file of the jail, not the
+        #: grader's log (a descriptor the kernel inherits is one it can read and write).
+        self.kernel_log = self.root / "kernel.log"
+        self._files: list = []
 
     # -- limits -----------------------------------------------------------------------------
     @property
@@ -595,6 +599,8 @@ class Jail:
                 pass
         if self.cgroup is not None:
             self.cgroup.remove()
+        for fh in self._files:
+            fh.close()
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.run, ignore_errors=True)
 
@@ -644,6 +650,9 @@ class SandboxKernelManager(AsyncKernelManager):
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         kw["cwd"] = str(jail.root)
         kw["preexec_fn"] = jail.preexec
+        log = open(jail.kernel_log, "ab")  # noqa: SIM115 - closed by Jail.teardown
+        jail._files.append(log)
+        kw["stdout"] = kw["stderr"] = log
         return kernel_cmd, kw
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):

