@@ -734,7 +734,10 @@ def _start_job(root: Path, assignment: str, student: str, overrides, *, strict: 
     if not has_student:
         notes.append("student added to the gradebook")
     cfg = load_config(root)
-    settings = sandbox_settings(root, overrides)
+    cfg.merge(overrides)
+    from grader.sandbox import Sandbox
+
+    settings = Sandbox(config=cfg)
     job = _Job(student, assignment, tmp, notes, _gradebook_snapshot(root, assignment, student),
                private_copy(cfg.CourseDirectory.db_url, folder),
                len(expected_notebooks(root, assignment)) * (settings.notebook_timeout + GUARD_MARGIN), start)

@@ -271,13 +271,14 @@ class Cgroup:
         the controllers are absent): the caller then falls back to rlimits.
         """
         name = f"grader-{uuid.uuid4().hex[:12]}"
+        group = None
         try:
             v1 = _v1_mounts()
             if "memory" in v1 and "pids" in v1:
-                paths = {c: v1[c] / name for c in ("memory", "pids")}
+                group = cls({c: v1[c] / name for c in ("memory", "pids")}, 1)
+                paths = group.paths
                 for p in paths.values():
                     p.mkdir()
-                group = cls(paths, 1)
                 (paths["memory"] / "memory.limit_in_bytes").write_text(str(memory))
                 try:
                     (paths["memory"] / "memory.memsw.limit_in_bytes").write_text(str(memory))
@@ -289,8 +290,8 @@ class Cgroup:
             v2 = _v2_parent()
             if v2 is not None:
                 path = v2 / name
-                path.mkdir()
                 group = cls({"memory": path, "pids": path}, 2)
+                path.mkdir()
                 (path / "memory.max").write_text(str(memory))
                 try:
                     (path / "memory.swap.max").write_text("0")
@@ -300,10 +301,12 @@ class Cgroup:
                 group._baseline = group._counters()
                 return group
         except OSError:
-            try:
-                group.remove()  # type: ignore[possibly-undefined]
-            except Exception:  # noqa: BLE001
-                pass
+            if group is not None:  # undo the folders made before the failure
+                for p in {str(p) for p in group.paths.values()}:
+                    try:
+                        os.rmdir(p)
+                    except OSError:
+                        pass
         return None
 
     def attach_self(self) -> None:

@@ -41,7 +41,7 @@ NOT_RUN = "NotRun"
 
 
 def cell_name(cell, index: int) -> str:
-    """A cell's name for notes: its nbgrader ``grade_id``, else ``code cell <n>`` (1-based)."""
+    """A cell's name for notes: its nbgrader ``grade_id``, else ``#<n>`` (its 1-based position)."""
     gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     return gid or f"#{index + 1}"
 
@@ -85,7 +85,7 @@ class SandboxedExecute(Execute):
         """
         from nbconvert.preprocessors.execute import NotebookClient
 
-        settings = Sandbox(parent=self)
+        settings = self._settings = Sandbox(parent=self)
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
@@ -179,9 +179,8 @@ class SandboxedExecute(Execute):
 
     def _diagnose(self, exc, name, before, by_budget, budget, cell_timeout) -> str:
         after = self._events()
-        settings = Sandbox(parent=self)
         if after["oom_kill"] > before["oom_kill"]:
-            return f"memory limit ({self._memory_text(settings)}) exceeded in cell {name}"
+            return f"memory limit ({self._memory_text(self._settings)}) exceeded in cell {name}"
         if isinstance(exc, (CellTimeoutError, TimeoutError)) or "Timeout" in type(exc).__name__:
             if by_budget:
                 return f"notebook time limit ({budget} s) reached in cell {name}"
