@@ -424,7 +424,9 @@ def sandbox_config(
     Whatever the course config says, ``Execute`` is replaced by
     :class:`grader.preprocessors.SandboxedExecute` in ``Autograde``, so
     ``python -m grader autograde`` always runs notebooks under the budgets (and in the
-    sandbox unless ``sandbox=False``).
+    sandbox unless ``sandbox=False``), and :class:`grader.preprocessors.SealTests` /
+    :class:`grader.preprocessors.SealedChecks` are put around it when the course config
+    lacks them (the hidden tests always run in the sealed checker).
 
     Parameters
     ----------
@@ -463,6 +465,11 @@ def sandbox_config(
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in pps]
     names = ["grader.preprocessors.SandboxedExecute" if n.rsplit(".", 1)[-1] in ("Execute", "SandboxedExecute")
              else n for n in names]
+    # the sealed checks wrap the execution: hidden tests out before, checked outside after
+    if not any(n.endswith(".SealTests") for n in names):
+        names.insert(names.index("grader.preprocessors.SandboxedExecute"), "grader.preprocessors.SealTests")
+    if not any(n.endswith(".SealedChecks") for n in names):
+        names.insert(names.index("grader.preprocessors.SandboxedExecute") + 1, "grader.preprocessors.SealedChecks")
     cfg.Autograde.autograde_preprocessors = names
     cfg.Sandbox.enabled = bool(sandbox)
     if memory is not None:
@@ -571,6 +578,16 @@ def _kill_tree(pid: int) -> None:
         proc.kill()
     except Exception:  # noqa: BLE001 - already gone
         pass
+
+
+def _warm_checker(root, overrides) -> None:
+    """Start the sealed checker here, before the grading jobs fork, so they all share it
+    (TensorFlow is imported once per run, not once per submission)."""
+    from grader.checker import ensure_server
+    from grader.sandbox import parse_size
+
+    settings = sandbox_settings(root, overrides)
+    ensure_server(parse_size(settings.memory) + parse_size(settings.address_space_headroom))
 
 
 def _fork_context():
@@ -1019,6 +1036,8 @@ def autograde(
         run_id = start_run(root, pairs)
     known = _course_assignments(root)
     workers = max(1, int(workers or 1)) if isolation == "fork" else 1
+    if pairs and isolation == "fork":
+        _warm_checker(root, overrides)
     order = {pair: i for i, pair in enumerate(pairs)}
     results: list[SubmissionStatus] = []
     ready: dict[str, str | None] = {}

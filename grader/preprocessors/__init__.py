@@ -3,14 +3,20 @@
 Every nbgrader entry point that loads the course's config (``python -m grader autograde``,
 ``nbgrader autograde``, the formgrader's Autograde button) gets them.
 
+* :class:`SealTests` cuts the hidden tests out of the test cells before the kernel starts;
 * :class:`SandboxedExecute` replaces nbgrader's ``Execute`` in ``Autograde``: the kernel
-  runs in :mod:`grader.sandbox`, under a memory, process and whole-notebook time budget.
+  runs in :mod:`grader.sandbox`, under a memory, process and whole-notebook time budget, and
+  exports after each test cell what that cell's checks read;
+* :class:`SealedChecks` runs every test cell, whole, in the sealed checker
+  (:mod:`grader.checker`) on those artifacts: a cell scores only if both runs pass.
 """
 
 #: nbgrader's ``Autograde.autograde_preprocessors`` with ``SandboxedExecute`` in place of
 #: ``Execute`` (nbgrader 0.9's order); ``nbgrader_config.py`` of a course sets it.
 AUTOGRADE_PREPROCESSORS = [
+    "grader.preprocessors.SealTests",
     "grader.preprocessors.SandboxedExecute",
+    "grader.preprocessors.SealedChecks",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -20,5 +26,7 @@ AUTOGRADE_PREPROCESSORS = [
 ]
 
 from grader.preprocessors.execute import BREACH, NOT_RUN, SandboxedExecute  # noqa: E402
+from grader.preprocessors.sealed import SEALED_ERROR, SealedChecks, SealTests  # noqa: E402
 
-__all__ = ["SandboxedExecute", "BREACH", "NOT_RUN", "AUTOGRADE_PREPROCESSORS"]
+__all__ = ["SandboxedExecute", "SealTests", "SealedChecks", "BREACH", "NOT_RUN", "SEALED_ERROR",
+           "AUTOGRADE_PREPROCESSORS"]

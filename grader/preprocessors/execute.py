@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -30,7 +31,10 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Unicode
 
-from grader.sandbox import Jail, Sandbox, SandboxKernelManager
+from grader.sandbox import HOME, Jail, Sandbox, SandboxKernelManager
+
+#: Folder of the kernel's home where it exports the artifacts of the sealed checks.
+ARTIFACTS = ".sealed"
 
 __all__ = ["SandboxedExecute", "BREACH", "NOT_RUN", "cell_name"]
 
@@ -134,6 +138,8 @@ class SandboxedExecute(Execute):
                         self.timeout = cell_timeout
                     timed_out = any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError"
                                     for o in cell.outputs)
+                    if not timed_out:
+                        self._export_artifacts(cell, index, resources, deadline, report)
                     after = self._events()
                     if timed_out and by_budget:
                         breach = f"notebook time limit ({budget} s) reached in cell {name}"
@@ -150,12 +156,68 @@ class SandboxedExecute(Execute):
             self.set_widgets_metadata()
         finally:
             if self._jail is not None:
+                self._collect_artifacts(resources, report)
                 self._jail.teardown()
         if breach is not None:
             report["breach"] = breach
             report["events"].insert(0, breach)
         self._write_report(resources, report)
         return self.nb, self.resources
+
+    # -- sealed checks: artifacts ----------------------------------------------------------------
+    def _artifact_folder(self, resources, gid: str) -> str | None:
+        """Where the kernel exports a test cell's artifacts (None: the cell is not sealed)."""
+        sealed = (resources or {}).get("sealed")
+        if not sealed or gid not in sealed.get("cells", {}):
+            return None
+        if self._jail is not None:
+            return f"{HOME}/{ARTIFACTS}/{gid}"
+        return str(Path(sealed["folder"]) / gid)
+
+    def _export_artifacts(self, cell, index, resources, deadline, report) -> None:
+        """After a sealed test cell: the kernel exports the names its checks read (outputs dropped)."""
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        folder = self._artifact_folder(resources, gid) if gid else None
+        if folder is None:
+            return
+        from grader.preprocessors.sealed import export_code
+
+        names = resources["sealed"]["cells"][gid]["names"]
+        probe = NotebookNode(cell_type="code", source=export_code(folder, names), metadata={},
+                             outputs=[], execution_count=None)
+        saved = self.timeout
+        self.timeout = max(1, min(120, math.ceil(deadline - time.monotonic())))
+        try:
+            self.execute_cell(probe, index, store_history=False)
+        except Exception as exc:  # noqa: BLE001 - the next cell meets a dead kernel and reports it
+            report["events"].append(f"export after cell {cell_name(cell, index)} failed: {type(exc).__name__}")
+        finally:
+            self.timeout = saved
+            self.nb.cells[index] = cell  # nbclient stores the executed cell at its index
+
+    def _collect_artifacts(self, resources, report) -> None:
+        """Copy the artifacts out of the jail before it is deleted: folders and regular files only."""
+        sealed = (resources or {}).get("sealed")
+        if not sealed or self._jail is None:
+            return
+        source = self._jail.scratch / ARTIFACTS
+        target = Path(sealed["folder"])
+        total, limit = 0, 256 * 2**20
+        if source.is_symlink() or not source.is_dir():
+            return
+        for gid in sealed.get("cells", {}):
+            folder = source / gid
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            (target / gid).mkdir(parents=True, exist_ok=True)
+            for path in folder.iterdir():
+                if path.is_symlink() or not path.is_file():
+                    continue
+                total += path.stat().st_size
+                if total > limit:
+                    report["events"].append("artifacts larger than 256 MB: the rest was not copied")
+                    return
+                shutil.copyfile(path, target / gid / path.name, follow_symlinks=False)
 
     # -- helpers --------------------------------------------------------------------------------
     def create_kernel_manager(self):

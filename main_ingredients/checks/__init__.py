@@ -1,0 +1,412 @@
+"""The course's check library: every test cell of every assignment calls it.
+
+A test cell calls the checks of its task, e.g. ``checks.perceptron.fit(model)``. The same
+functions run twice when a notebook is autograded:
+
+* in the student's kernel, on the student's own objects (the *visible* checks: what
+  ``nbgrader validate`` and the Validate button run, with the targets stated in the task);
+* in the sealed checker, a clean Python process that imports no student code, on what the
+  kernel exported (the model reloaded from its ``.keras`` file, the history, the variables),
+  together with the *hidden* checks of the cell (re-training the student's recipe under fixed
+  seeds, re-computing metrics on the rows that were held out, counting the optimizer's steps).
+
+A check that fails raises :class:`CheckFailed` (an ``AssertionError``) whose message is what
+the student reads. The helpers here are shared by the assignment modules:
+:mod:`~main_ingredients.checks.perceptron` (01), :mod:`~main_ingredients.checks.momentum` (02),
+:mod:`~main_ingredients.checks.capacity` (03), :mod:`~main_ingredients.checks.batch_size` (04),
+:mod:`~main_ingredients.checks.iris` (05).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "require",
+    "expect",
+    "single_number",
+    "describe",
+    "model_of",
+    "history_of",
+    "dense_stack",
+    "input_features",
+    "loss_name",
+    "optimizer_settings",
+    "training_steps",
+    "epochs_trained",
+    "require_epochs",
+    "predict",
+    "fresh_copy",
+    "retrain",
+    "RETRAIN_SEEDS",
+]
+
+#: Fixed seeds of the recipe re-training (hidden checks); calibrated in docs/calibration.md.
+RETRAIN_SEEDS = (20201, 20202)
+
+
+class CheckFailed(AssertionError):
+    """A check of the course failed; its message is written for the student."""
+
+
+def require(condition: Any, message: str) -> None:
+    """Raise :class:`CheckFailed` with ``message`` unless ``condition`` is true.
+
+    Raises
+    ------
+    CheckFailed
+    """
+    if not condition:
+        raise CheckFailed(message)
+
+
+def expect(namespace: dict, **where: str) -> None:
+    """Require each name to be defined in ``namespace``, saying where to define it.
+
+    Parameters
+    ----------
+    namespace : dict
+        The notebook's ``globals()``.
+    **where : str
+        name -> the cell that should define it, e.g. ``model="the Task 1 cell"``.
+
+    Raises
+    ------
+    CheckFailed
+        For the first name that is not defined.
+    """
+    for name, place in where.items():
+        require(name in namespace, f"Define a variable named `{name}` in {place}.")
+
+
+def describe(value: Any) -> str:
+    """Type of a value, with its length when it has one, for messages ("a list of length 2")."""
+    reason = getattr(value, "reason", None)
+    if reason is not None and hasattr(value, "type_name"):
+        return f"a {value.type_name} that could not be loaded ({reason})"
+    name = getattr(value, "type_name", None) or type(value).__name__
+    try:
+        return f"a {name} of length {len(value)}"
+    except TypeError:
+        return f"a {name}"
+
+
+def single_number(value: Any) -> float | None:
+    """The value as a float if it is one number (a float, a NumPy scalar, a 1-value array), else None."""
+    if value is None or isinstance(value, (str, bytes, dict)):
+        return None
+    try:
+        values = np.ravel(np.asarray(value, dtype="float64"))
+    except (TypeError, ValueError):
+        return None
+    return float(values[0]) if values.size == 1 else None
+
+
+def model_of(value: Any, name: str) -> Any:
+    """Require a Keras model and return it.
+
+    Raises
+    ------
+    CheckFailed
+        If ``value`` is not a ``keras.Model``.
+    """
+    import keras
+
+    require(isinstance(value, keras.Model), f"`{name}` should be a Keras model, but it is {describe(value)}.")
+    return value
+
+
+def history_of(value: Any, name: str, fit_call: str = "model.fit(...)") -> Any:
+    """Require what ``fit`` returns (a ``History`` with a ``loss`` entry) and return it.
+
+    Raises
+    ------
+    CheckFailed
+        If ``value`` has no ``history`` dictionary with a ``loss`` entry and no ``params``.
+    """
+    hist = getattr(value, "history", None)
+    require(isinstance(hist, dict) and "loss" in hist and isinstance(getattr(value, "params", None), dict),
+            f"`{name}` should be what {fit_call} returns (a History object with a 'loss' entry), "
+            f"but it is {describe(value)}.")
+    require(len(hist["loss"]) > 0, f"`{name}` holds no epochs: train with {fit_call}.")
+    return value
+
+
+# --------------------------------------------------------------------------- architecture
+
+def _activation_name(function: Any) -> str:
+    import keras
+
+    if function is None:
+        return "linear"
+    try:
+        name = keras.activations.serialize(function)
+    except Exception:  # noqa: BLE001 - a custom callable
+        name = getattr(function, "__name__", type(function).__name__)
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name") if isinstance(name.get("config"), dict) else name.get("class_name")
+    return str(name or "linear").lower()
+
+
+def _layer_activation(layer: Any) -> str | None:
+    """Activation name of an activation-only layer (Activation, ReLU, Softmax...), else None."""
+    kind = type(layer).__name__
+    fixed = {"ReLU": "relu", "Softmax": "softmax", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}
+    if kind in fixed:
+        return fixed[kind]
+    if kind == "Activation":
+        return _activation_name(getattr(layer, "activation", None))
+    return None
+
+
+def dense_stack(model: Any) -> list[tuple[int, str]]:
+    """The model's Dense layers as ``(units, activation)``, separate activation layers folded in.
+
+    A Dense layer followed by ``Activation("relu")`` reads ``(units, "relu")``; a Dense layer
+    with its own activation followed by another reads ``(units, "sigmoid+relu")``, so an
+    extra activation layer after the output is seen. Layers that are neither (Dropout,
+    InputLayer...) are skipped.
+
+    Parameters
+    ----------
+    model : keras.Model
+
+    Returns
+    -------
+    list of (int, str)
+    """
+    stack: list[list] = []
+    for layer in getattr(model, "layers", []):
+        if type(layer).__name__ == "Dense":
+            stack.append([int(layer.units), _activation_name(layer.activation)])
+            continue
+        extra = _layer_activation(layer)
+        if extra is not None and stack and extra != "linear":
+            stack[-1][1] = extra if stack[-1][1] == "linear" else f"{stack[-1][1]}+{extra}"
+    return [(units, act) for units, act in stack]
+
+
+def input_features(model: Any) -> int | None:
+    """Number of input features the model takes (None if it has no defined input)."""
+    try:
+        shape = model.inputs[0].shape
+        return int(shape[-1]) if shape[-1] is not None else None
+    except Exception:  # noqa: BLE001 - not built
+        pass
+    dense = [layer for layer in getattr(model, "layers", []) if type(layer).__name__ == "Dense"]
+    try:
+        return int(dense[0].kernel.shape[0])
+    except Exception:  # noqa: BLE001
+        return None
+
+
+# --------------------------------------------------------------------------- compile settings
+
+_LOSS_ALIASES = {
+    "mse": "mean_squared_error", "meansquarederror": "mean_squared_error",
+    "mae": "mean_absolute_error", "meanabsoluteerror": "mean_absolute_error",
+    "binarycrossentropy": "binary_crossentropy", "categoricalcrossentropy": "categorical_crossentropy",
+    "sparsecategoricalcrossentropy": "sparse_categorical_crossentropy",
+}
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() if not name.islower() else name
+    return name
+
+
+def loss_name(model: Any) -> str | None:
+    """The compiled loss as a canonical name (``"mean_squared_error"``, ``"binary_crossentropy"``...).
+
+    Accepts every way Keras takes a single loss: a string or alias (``"mse"``), a one-item list,
+    tuple or dict of it, a loss function, a loss object (``keras.losses.MeanSquaredError()``).
+
+    Returns
+    -------
+    str or None
+        None when the model is not compiled with a loss.
+    """
+    loss = getattr(model, "loss", None)
+    while isinstance(loss, (list, tuple, dict)) or type(loss).__name__ in ("ListWrapper", "_DictWrapper"):
+        items = list(loss.values()) if hasattr(loss, "values") else list(loss)
+        if len(items) != 1:
+            return f"{len(items)} losses"
+        loss = items[0]
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        name = loss
+    else:
+        function = getattr(loss, "fn", None)
+        name = getattr(function, "__name__", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    key = _snake(str(name)).replace("_", "")
+    return _LOSS_ALIASES.get(key, _snake(str(name)))
+
+
+def optimizer_settings(model: Any) -> tuple[str, float, float]:
+    """``(optimizer class name, learning rate, momentum)`` of a compiled model.
+
+    Returns
+    -------
+    (str, float, float)
+        The class name is ``"SGD"`` for SGD and its subclasses; momentum is 0.0 when the
+        optimizer has none.
+
+    Raises
+    ------
+    CheckFailed
+        If the model is not compiled.
+    """
+    import keras
+
+    optimizer = getattr(model, "optimizer", None)
+    require(optimizer is not None, "Compile the model with model.compile(optimizer=..., loss=...).")
+    classes = [cls.__name__ for cls in type(optimizer).__mro__]
+    name = "SGD" if "SGD" in classes else type(optimizer).__name__
+    try:
+        rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    except Exception:  # noqa: BLE001 - a schedule
+        rate = float("nan")
+    return name, rate, float(getattr(optimizer, "momentum", 0.0) or 0.0)
+
+
+def close_to(value: float, target: float) -> bool:
+    """``value`` equals ``target`` up to float32 rounding (Keras stores settings in float32)."""
+    return math.isfinite(value) and abs(value - target) <= 1e-6 * max(1.0, abs(target))
+
+
+# --------------------------------------------------------------------------- training run
+
+def training_steps(model: Any) -> int:
+    """Optimizer steps taken so far (``model.optimizer.iterations``); 0 for an uncompiled model."""
+    import keras
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return 0
+    try:
+        return int(keras.ops.convert_to_numpy(optimizer.iterations))
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+def epochs_trained(model: Any, history: Any) -> float:
+    """Epochs the model was trained for: its optimizer steps over the steps per epoch of ``history``.
+
+    Several ``fit`` calls on the same model add up (their epochs count together, as long as
+    the batch size stays the same).
+
+    Returns
+    -------
+    float
+        0.0 when nothing was trained; not a whole number when the calls used different batch
+        sizes.
+    """
+    steps = (getattr(history, "params", None) or {}).get("steps")
+    steps = single_number(steps)
+    if not steps or steps <= 0:
+        return 0.0
+    return training_steps(model) / steps
+
+
+def require_epochs(model: Any, history: Any, epochs: int, model_name: str = "model",
+                   history_name: str = "history") -> None:
+    """Require the model to have been trained for exactly ``epochs`` epochs by ``fit``.
+
+    Raises
+    ------
+    CheckFailed
+        When the optimizer's step count is not ``epochs`` times the steps per epoch recorded in
+        ``history`` (too few or too many epochs, weights set by hand, a history made by hand).
+    """
+    done = epochs_trained(model, history)
+    require(training_steps(model) > 0,
+            f"`{model_name}` has not been trained: its optimizer took no step. Train it with {model_name}.fit(...).")
+    require(getattr(history, "params", None) and (history.params or {}).get("steps"),
+            f"`{history_name}` should be what {model_name}.fit(...) returns.")
+    require(abs(done - epochs) < 1e-9,
+            f"Train `{model_name}` for {epochs} epochs; it was trained for {done:g} "
+            f"({training_steps(model)} optimizer steps of {int(history.params['steps'])} per epoch).")
+
+
+def predict(model: Any, x: np.ndarray, name: str = "model") -> np.ndarray:
+    """``model.predict(x)`` as a float64 array of shape (n_samples, n_outputs).
+
+    Raises
+    ------
+    CheckFailed
+        If the model cannot predict ``x`` or predicts NaN/infinite values.
+    """
+    try:
+        out = np.asarray(model.predict(np.asarray(x), verbose=0), dtype="float64")
+    except Exception as error:  # noqa: BLE001
+        raise CheckFailed(f"{name}.predict(x) fails on the course data: {type(error).__name__}: "
+                          f"{str(error)[:300]}") from None
+    out = out.reshape(len(x), -1)
+    require(np.all(np.isfinite(out)), f"`{name}` predicts NaN or infinite values: training diverged.")
+    return out
+
+
+# --------------------------------------------------------------------------- re-training
+
+def fresh_copy(model: Any) -> Any:
+    """A new, untrained model with the same architecture and compile settings as ``model``.
+
+    Raises
+    ------
+    CheckFailed
+        If the model cannot be cloned or re-compiled (e.g. a subclassed model).
+    """
+    import keras
+
+    try:
+        clone = keras.models.clone_model(model)
+        clone.compile_from_config(model.get_compile_config())
+    except Exception as error:  # noqa: BLE001
+        raise CheckFailed(f"The grader could not rebuild your model from its recipe to re-train it: "
+                          f"{type(error).__name__}: {str(error)[:200]}") from None
+    return clone
+
+
+def retrain(model: Any, x: np.ndarray, y: np.ndarray, *, seed: int, epochs: int, batch_size: int = 32,
+            validation_split: float = 0.0) -> tuple[Any, Any]:
+    """Re-train the student's recipe from scratch under a fixed seed.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The student's compiled model (its weights are not used).
+    x, y : ndarray
+        Training data of shape (n_samples, ...).
+    seed : int
+        Passed to ``keras.utils.set_random_seed`` first.
+    epochs, batch_size : int
+    validation_split : float
+
+    Returns
+    -------
+    (keras.Model, keras.callbacks.History)
+    """
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    clone = fresh_copy(model)
+    history = clone.fit(np.asarray(x), np.asarray(y), epochs=int(epochs), batch_size=int(batch_size),
+                        validation_split=float(validation_split), verbose=0)
+    return clone, history
+
+
+def batch_size_from_steps(n_rows: int, steps: int) -> int:
+    """The batch size that gives ``steps`` steps per epoch over ``n_rows`` rows (the smallest one)."""
+    steps = max(1, int(steps))
+    return max(1, math.ceil(n_rows / steps))
+
+
+from main_ingredients.checks import perceptron  # noqa: E402  (submodules use the helpers above)
+
+__all__ += ["perceptron", "close_to", "batch_size_from_steps"]
