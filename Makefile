@@ -34,9 +34,9 @@ demo: install
 	$(BIN)/python -m grader demo
 	$(BIN)/python -m main_ingredients.run_lesson
 
-## Re-measure the hidden tests' thresholds (reference under 20 seeds, every mutant): docs/calibration.md
+## Re-measure the hidden tests' thresholds (reference under 20 seeds, every mutant and style under 5): docs/calibration.md
 calibrate: install
-	$(BIN)/python -m grader.calibration --seeds 20 --mutant-seeds 3
+	$(BIN)/python -m grader.calibration --seeds 20 --mutant-seeds 5
 
 ## Time autograding against plain nbconvert --execute.
 bench: install

@@ -157,8 +157,15 @@ def _main() -> None:
     from multiprocessing.connection import Listener
 
     address, memory = sys.argv[1], int(sys.argv[2])
-    authkey = bytes.fromhex(sys.stdin.readline().strip())
-    sys.stdin.close()
+    authkey = bytes.fromhex(sys.stdin.buffer.readline().strip().decode())
+
+    def exit_with_the_grader() -> None:
+        # stdin stays open in the grader (and the grading jobs it forks): end of file means they
+        # are all gone, even killed, and the server must not outlive them
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=exit_with_the_grader, daemon=True).start()
     listener = Listener(address, family="AF_UNIX", authkey=authkey)
     print("ready", flush=True)
     _serve(listener, memory)
@@ -200,7 +207,7 @@ def ensure_server(memory: int = 0) -> dict:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             cwd=folder, start_new_session=True)
         proc.stdin.write((authkey.hex() + "\n").encode())
-        proc.stdin.close()
+        proc.stdin.flush()  # kept open: the server exits when the last holder of it is gone
         line = proc.stdout.readline()
         if line.strip() != b"ready":
             proc.kill()

@@ -66,6 +66,12 @@ class Unexportable:
     def __repr__(self) -> str:
         return f"<a {self.type_name}>"
 
+    def __call__(self, *args, **kwargs):
+        """A check that calls a student's function cannot be sealed: say so instead of a TypeError."""
+        raise AssertionError(
+            f"The grader cannot call a {self.type_name} of your notebook: its checks only see values "
+            "(models, histories, arrays, numbers, strings, lists and dicts of them).")
+
 
 class Unloadable(Unexportable):
     """Stands in for an artifact the checker refused or failed to load.

@@ -1,4 +1,4 @@
-"""``python -m grader.calibration [ASSIGNMENT ...] [--seeds 20] [--mutant-seeds 3] [--out docs/calibration.md]``.
+"""``python -m grader.calibration [ASSIGNMENT ...] [--seeds 20] [--mutant-seeds 5] [--out docs/calibration.md]``.
 
 ``--render-only`` rewrites the Markdown from the JSON without running anything.
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("assignments", nargs="*", help="assignment ids (default: every one with a spec)")
     parser.add_argument("--seeds", type=int, default=20, help="reference seeds 1..N, plus the notebook's own (default 20)")
-    parser.add_argument("--mutant-seeds", type=int, default=3, help="seeds per mutant (default 3)")
+    parser.add_argument("--mutant-seeds", type=int, default=5, help="seeds per mutant and per style (default 5)")
     parser.add_argument("--out", default=None, help="Markdown report (default docs/calibration.md; JSON beside it)")
     parser.add_argument("--root", default=None, help="course root (default: current directory or the checkout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -94,6 +94,9 @@ def read_thresholds(spec: AssignmentSpec, source_nb: NotebookNode) -> dict[str, 
     cells = {_grade_id(c): c for c in source_nb.cells if _grade_id(c)}
     out: dict[str, float | None] = {}
     for q in spec.quantities:
+        if "." in q.constant:  # a constant of the check library, e.g. "perceptron.MAX_MSE"
+            out[q.name] = _library_constant(q.constant)
+            continue
         cell = cells.get(q.check)
         match = None
         if cell is not None:
@@ -101,6 +104,18 @@ def read_thresholds(spec: AssignmentSpec, source_nb: NotebookNode) -> dict[str, 
             match = re.search(pattern, cell.source, flags=re.MULTILINE)
         out[q.name] = float(match.group(1)) if match else None
     return out
+
+
+def _library_constant(dotted: str) -> float | None:
+    """``"perceptron.MAX_MSE"`` -> the value of ``main_ingredients.checks.perceptron.MAX_MSE``."""
+    import importlib
+
+    module, _, name = dotted.rpartition(".")
+    try:
+        value = getattr(importlib.import_module(f"main_ingredients.checks.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def notebook_seed(source_nb: NotebookNode) -> int:
@@ -303,7 +318,7 @@ def run_assignment(
     spec: AssignmentSpec,
     root: str | os.PathLike | None = None,
     n_seeds: int = 20,
-    mutant_seeds: int = 3,
+    mutant_seeds: int = 5,
     progress: Any = None,
 ) -> dict[str, Any]:
     """Calibrate one assignment: the reference under all seeds, each mutant under a few.
@@ -351,11 +366,13 @@ def run_assignment(
             for q in spec.quantities
         ],
         "mutants": {m.name: {"fails": list(m.fails), "description": m.description} for m in spec.mutants},
+        "styles": {st.name: {"description": st.description} for st in spec.styles},
         "variants": {},
     }
-    variants = [("reference", None, seeds)] + [("mutant", m.name, m_seeds) for m in spec.mutants]
+    variants = ([("reference", None, seeds)] + [("mutant", m.name, m_seeds) for m in spec.mutants]
+                + [("style", st.name, m_seeds) for st in spec.styles])
     for kind, name, vseeds in variants:
-        label = "reference" if kind == "reference" else f"mutant:{name}"
+        label = "reference" if kind == "reference" else f"{kind}:{name}"
         try:
             answers = variant_answers(spec, source_nb, kind, name)
         except ValueError as exc:
@@ -447,6 +464,15 @@ def analyse(result: dict[str, Any]) -> list[str]:
                     f"{a}: mutant {name} seed {r['seed']}: fails {sorted(got) or 'nothing'}, "
                     f"expected {sorted(expected) or 'nothing'}"
                 )
+    for name in result.get("styles", {}):
+        var = result["variants"].get(f"style:{name}", {"runs": []})
+        if var.get("build_error") or not var["runs"]:
+            problems.append(f"{a}: style {name} did not run ({var.get('build_error', 'no runs')})")
+        for r in var["runs"]:
+            if r.get("kernel_error"):
+                problems.append(f"{a}: style {name} seed {r['seed']}: {r['kernel_error']}")
+            for gid, why in r["failed"].items():
+                problems.append(f"{a}: style {name} loses the points of {gid} on seed {r['seed']}: {why}")
     if result.get("tests") and abs(sum(result["tests"].values()) - 10) > 1e-9:
         problems.append(f"{a}: test cells total {sum(result['tests'].values()):g} points, expected 10")
     return problems
@@ -492,7 +518,7 @@ def render_assignment(result: dict[str, Any]) -> str:
         "",
     ]
     head = ["quantity", "description", "direction", "threshold", "ref min", "ref median", "ref max",
-            "margin", "margin %"] + [f"mutant `{m}` (median)" for m in mutant_names]
+            "margin", "margin %"] + [f"mutant `{m}`: best (separation)" for m in mutant_names]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for q in result["quantities"]:
         thr = result["thresholds"].get(q["name"])
@@ -509,7 +535,14 @@ def render_assignment(result: dict[str, Any]) -> str:
         ]
         for m in mutant_names:
             runs = result["variants"].get(f"mutant:{m}", {}).get("runs", [])
-            row.append(_fmt(_median([r.get("values", {}).get(q["name"]) for r in runs])))
+            mvals = _finite([r.get("values", {}).get(q["name"]) for r in runs])
+            if not mvals or thr is None:
+                row.append("n/a")
+                continue
+            # the mutant's value closest to passing, and how far it stays on the failing side
+            best = min(mvals) if q["direction"] == "max" else max(mvals)
+            separation = best - thr if q["direction"] == "max" else thr - best
+            row.append(f"{_fmt(best)} ({'+' if separation > 0 else ''}{_fmt(separation)})")
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "### Mutants", "",
               "| mutant | description | must fail (`fails`) | failed per seed | points lost per seed | verdict |",
@@ -536,6 +569,15 @@ def render_assignment(result: dict[str, Any]) -> str:
             f"| `{m}` | {_md(info['description'])} | {', '.join(sorted(expected)) or '(none)'} | "
             f"{'<br>'.join(per_seed)} | {' / '.join(lost)} | {'OK' if ok else '**PROBLEM**'} |"
         )
+    if result.get("styles"):
+        lines += ["", "### Styles (other correct answers: every test cell on every seed)", "",
+                  "| style | description | seeds | points lost per seed | verdict |", "|---|---|---|---|---|"]
+        for st, info in result["styles"].items():
+            runs = result["variants"].get(f"style:{st}", {}).get("runs", [])
+            lost = [f"{sum(tests.get(g, 0) for g in r.get('failed', {})):g}" for r in runs]
+            ok = bool(runs) and all(not r.get("failed") and not r.get("kernel_error") for r in runs)
+            lines.append(f"| `{st}` | {_md(info['description'])} | {', '.join(str(r['seed']) for r in runs)} | "
+                         f"{' / '.join(lost) or 'n/a'} | {'OK' if ok else '**PROBLEM**'} |")
     lines += ["", "### Reference pass rate per test cell (must be 100 %)", "",
               "| test cell | points | passed | rate |", "|---|---|---|---|"]
     all_ref = result["variants"].get("reference", {}).get("runs", [])
@@ -620,7 +662,7 @@ def calibrate(
     specs: list[AssignmentSpec],
     root: str | os.PathLike | None = None,
     n_seeds: int = 20,
-    mutant_seeds: int = 3,
+    mutant_seeds: int = 5,
     out: str | os.PathLike | None = None,
     show_progress: bool = True,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:

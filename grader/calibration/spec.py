@@ -32,8 +32,9 @@ class Quantity:
         Python expression evaluated in the notebook's namespace after the solution
         cells ran, returning a float, e.g. ``"history.history['loss'][-1]"``.
     constant : str
-        Name of the constant assigned in the hidden test cell that holds the
-        threshold, e.g. ``"MAX_FINAL_LOSS"`` for a line ``MAX_FINAL_LOSS = 1.10``.
+        Where the threshold is: a constant of the check library, ``"<module>.<NAME>"``
+        (``"perceptron.MAX_MSE"`` is ``main_ingredients.checks.perceptron.MAX_MSE``), or the
+        name of a constant assigned in the test cell ``check`` (``MAX_LOSS = 1.10``).
     direction : {"max", "min"}
         ``"max"``: the test requires ``value <= threshold``; ``"min"``: ``value >= threshold``.
     check : str

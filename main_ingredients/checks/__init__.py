@@ -39,6 +39,7 @@ __all__ = [
     "optimizer_settings",
     "training_steps",
     "epochs_trained",
+    "require_trained",
     "require_epochs",
     "predict",
     "fresh_copy",
@@ -314,6 +315,18 @@ def epochs_trained(model: Any, history: Any) -> float:
     return training_steps(model) / steps
 
 
+def require_trained(model: Any, name: str = "model") -> None:
+    """Require the optimizer to have taken steps: the weights come from ``fit``, not from ``set_weights``.
+
+    Raises
+    ------
+    CheckFailed
+    """
+    require(training_steps(model) > 0,
+            f"`{name}` has not been trained: its optimizer took no step. Train it with {name}.fit(...); "
+            "weights set by hand do not count.")
+
+
 def require_epochs(model: Any, history: Any, epochs: int, model_name: str = "model",
                    history_name: str = "history") -> None:
     """Require the model to have been trained for exactly ``epochs`` epochs by ``fit``.
@@ -325,8 +338,7 @@ def require_epochs(model: Any, history: Any, epochs: int, model_name: str = "mod
         ``history`` (too few or too many epochs, weights set by hand, a history made by hand).
     """
     done = epochs_trained(model, history)
-    require(training_steps(model) > 0,
-            f"`{model_name}` has not been trained: its optimizer took no step. Train it with {model_name}.fit(...).")
+    require_trained(model, model_name)
     require(getattr(history, "params", None) and (history.params or {}).get("steps"),
             f"`{history_name}` should be what {model_name}.fit(...) returns.")
     require(abs(done - epochs) < 1e-9,
@@ -407,6 +419,16 @@ def batch_size_from_steps(n_rows: int, steps: int) -> int:
     return max(1, math.ceil(n_rows / steps))
 
 
-from main_ingredients.checks import perceptron  # noqa: E402  (submodules use the helpers above)
+#: The assignment modules, imported on first use (``checks.perceptron``...).
+ASSIGNMENT_MODULES = ("perceptron", "momentum", "capacity", "batch_size", "iris")
 
-__all__ += ["perceptron", "close_to", "batch_size_from_steps"]
+__all__ += ["close_to", "batch_size_from_steps", "ASSIGNMENT_MODULES", *ASSIGNMENT_MODULES]
+
+
+def __getattr__(name: str):
+    """Import an assignment module on first use: ``checks.perceptron`` works after ``import checks``."""
+    if name in ASSIGNMENT_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ import numpy as np
 
 from main_ingredients.checks import (
     RETRAIN_SEEDS, batch_size_from_steps, dense_stack, describe, input_features, loss_name, model_of,
-    optimizer_settings, predict, require, require_epochs, retrain, single_number,
+    optimizer_settings, predict, require, require_epochs, require_trained, retrain, single_number,
 )
 
 __all__ = ["EPOCHS", "MAX_MSE", "MAX_SLOPE_ERROR", "MAX_INTERCEPT_ERROR", "data", "architecture",
@@ -108,6 +108,7 @@ def fit(model) -> None:
     CheckFailed
     """
     model_of(model, "model")
+    require_trained(model, "model")
     x, y = data()
     mse = float(np.mean((predict(model, x)[:, 0] - y) ** 2))
     require(mse <= MAX_MSE, f"Your trained model's MSE on the data is {mse:.4f}; it should be at most {MAX_MSE} "

@@ -11,7 +11,7 @@ FILES = Path(__file__).parent / "files"
 REPO = Path(__file__).resolve().parents[2]
 
 #: The toy assignment's correct answer (3 points: test-answer 2, test-double 1).
-ANSWER = "answer = 42\n\ndef double(x):\n    return 2 * x"
+ANSWER = "answer = 42\ndoubled = [2 * v for v in (2, -3)]"
 
 def release_nb(root: Path):
     return nbformat.read(str(root / "release" / "toy" / "toy.ipynb"), as_version=4)
@@ -26,8 +26,8 @@ def filled(root: Path, code: str = ANSWER):
     return nb
 
 
-#: The toy assignment with double() wrong (2 points of 3).
-HALF = "answer = 42\n\ndef double(x):\n    return x"
+#: The toy assignment with `doubled` wrong (2 points of 3).
+HALF = "answer = 42\ndoubled = [v for v in (2, -3)]"
 
 
 def with_pasted_test(root: Path):

@@ -6,7 +6,7 @@ One cohort holds all the cases, so the kernels start once per submission:
 student                 submission                                  expected
 ======================  ==========================================  =========================
 good                    correct (already in the gradebook)          graded 3/3
-half                    double() wrong                              graded 2/3, student added
+half                    `doubled` wrong                             graded 2/3, student added
 blank                   the release notebook                        graded 0/3
 badjson                 truncated JSON                              failed: not valid JSON
 notnb                   JSON that is not a notebook                 failed: not a notebook

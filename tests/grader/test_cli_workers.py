@@ -72,7 +72,7 @@ def test_a_manual_grade_survives_a_regrade_by_the_single_writer(toy_root):
     """The merge keeps a TA's manual score (as nbgrader does) and marks it for review."""
     from nbgrader.api import Gradebook
 
-    submit(toy_root, "half", filled(toy_root, "answer = 42\n\ndef double(x):\n    return x"))
+    submit(toy_root, "half", filled(toy_root, HALF))
     runner = CliRunner()
     assert runner.invoke(app, ["autograde", "--root", str(toy_root)]).exit_code == 0
     with Gradebook(f"sqlite:///{toy_root / 'gradebook.db'}", "toy-course") as gb:

@@ -27,13 +27,13 @@ import pandas as pd
 import psutil
 import pytest
 
-from cli_helpers import ANSWER, FILES, filled, gradebook_scores, release_nb, submit
+from cli_helpers import ANSWER, FILES, HALF, filled, gradebook_scores, release_nb, submit
 from grader.status import load_statuses, status_path
 
 pytestmark = pytest.mark.slow  # each test builds its own course: no xdist group needed
 
 HOSTILE = FILES / "hostile"
-HIDDEN = "assert double(-3) == -6"  # the toy assignment's hidden test
+HIDDEN = "assert doubled[1] == -6"  # the toy assignment's hidden test
 HONEST = {"good": 3.0, "half": 2.0, "blank": 0.0}
 #: attacker -> its honest score (what its code earns without the attack)
 ATTACKERS = {"read_hidden": 0.0, "write_gradebook": 0.0, "other_files": 0.0, "detached": 0.0,
@@ -50,7 +50,7 @@ def attack_code(name: str, root: Path, marker: str, victim: str = "good") -> str
 
 def build_cohort(root: Path, marker: str, attackers) -> None:
     submit(root, "good", filled(root))
-    submit(root, "half", filled(root, "answer = 42\n\ndef double(x):\n    return x"))
+    submit(root, "half", filled(root, HALF))
     submit(root, "blank", release_nb(root))
     for name in attackers:
         if name == "sideload":
@@ -199,7 +199,9 @@ def test_nbgrader_autograde_gets_the_sandbox_from_the_course_config(toy_root):
     marker = f"attack-{uuid.uuid4().hex}"
     build_cohort(root, marker, ["sideload", "read_hidden"])
     nbgrader_autograde(root, "--Sandbox.enabled=False")
-    assert gradebook_scores(root)["sideload"] == 3.0  # numpy.py beside the notebook answered for it
+    # numpy.py beside the notebook is imported by the kernel and puts the answers in builtins, but the
+    # sealed checks only see what the notebook's own variables hold: nothing
+    assert gradebook_scores(root)["sideload"] == 0.0
     assert HIDDEN in output_text(root)
     run = nbgrader_autograde(root)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -76,21 +76,16 @@ def load_spec(assignment_id: str) -> AssignmentSpec:
 
 
 def all_specs() -> list[AssignmentSpec]:
-    """Return the specs of every graded assignment whose spec module exists.
-
-    Missing modules are skipped (assignments still being written); an error
-    *inside* an existing module is raised.
+    """Return the specs of every graded assignment, in teaching order.
 
     Returns
     -------
     list of AssignmentSpec
-        In teaching order.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If a spec module of :data:`MODULES` is missing: deleting a spec module must not
+        silently remove its grading tests and its calibration.
     """
-    specs = []
-    for assignment_id, name in MODULES.items():
-        try:
-            specs.append(load_spec(assignment_id))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-    return specs
+    return [load_spec(assignment_id) for assignment_id in MODULES]

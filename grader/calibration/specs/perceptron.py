@@ -8,30 +8,32 @@ from __future__ import annotations
 
 from grader.calibration.spec import AssignmentSpec, Mutant, Quantity, Style
 
-#: The learned line, read from the model's predictions at x = 0 and x = 1 (any number of units).
-_LINE = "np.asarray(model.predict(np.array([[0.0], [1.0]]), verbose=0)).reshape(2, -1)[:, 0]"
+#: The trained model's MSE and line on the course data, computed by the check library.
+_MSE = ("float(np.mean((checks.predict(model, checks.perceptron.data()[0])[:, 0] "
+        "- checks.perceptron.data()[1]) ** 2))")
+_LINE = "checks.perceptron.line(model)"
 
 QUANTITIES = (
     Quantity(
-        name="final_loss",
-        expr="float(history.history['loss'][-1])",
-        constant="MAX_FINAL_LOSS",
+        name="mse",
+        expr=_MSE,
+        constant="perceptron.MAX_MSE",
         direction="max",
         check="test-perceptron-fit",
-        description="training loss of the last epoch (OLS MSE: 1.0018)",
+        description="MSE of the trained model on the 1,000 observations (OLS MSE: 1.0018)",
     ),
     Quantity(
         name="slope_error",
-        expr=f"(lambda p: abs(float(p[1] - p[0]) - 5.0))({_LINE})",
-        constant="MAX_SLOPE_ERROR",
+        expr=f"abs({_LINE}[1] - 5.0)",
+        constant="perceptron.MAX_SLOPE_ERROR",
         direction="max",
         check="test-perceptron-fit",
         description="|learned slope - 5|, the slope read from the model's predictions",
     ),
     Quantity(
         name="intercept_error",
-        expr=f"(lambda p: abs(float(p[0]) - 30.0))({_LINE})",
-        constant="MAX_INTERCEPT_ERROR",
+        expr=f"abs({_LINE}[0] - 30.0)",
+        constant="perceptron.MAX_INTERCEPT_ERROR",
         direction="max",
         check="test-perceptron-fit",
         description="|learned intercept - 30|, the intercept read from the model's predictions",
@@ -63,6 +65,33 @@ MUTANTS = (
         description="slope = 5 and intercept = 30 typed in instead of read from the model",
     ),
     Mutant(
+        name="typed-in-without-training",
+        replace={
+            "perceptron-model": (
+                "model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])\n"
+                "model.compile(optimizer=\"sgd\", loss=\"mse\")\n"
+                "model.set_weights([np.array([[4.97]]), np.array([30.01])])\n"
+                "history = keras.callbacks.History()\n"
+                "history.history = {\"loss\": [1.0018] * 25}\n"
+                "history.params = {\"verbose\": 0, \"epochs\": 25, \"steps\": 32}"
+            ),
+        },
+        fails=("test-perceptron-history", "test-perceptron-fit"),
+        description="weights set by hand and a History of 25 made-up losses: fit() never ran",
+    ),
+    Mutant(
+        name="extra-activation-layer",
+        edits={"perceptron-model": [("keras.layers.Dense(1),", "keras.layers.Dense(1),\n    keras.layers.Activation(\"relu\"),")]},
+        fails=("test-perceptron-architecture",),
+        description="Dense(1) followed by Activation(\"relu\"): not the linear perceptron (y > 0, so it still fits)",
+    ),
+    Mutant(
+        name="other-optimizer",
+        edits={"perceptron-model": [('optimizer="sgd"', 'optimizer="adam"')]},
+        fails=("test-perceptron-compile", "test-perceptron-fit"),
+        description="Adam instead of the SGD the task fixes (at its default rate it does not reach the line in 25 epochs)",
+    ),
+    Mutant(
         name="two-units",
         edits={"perceptron-model": [("keras.layers.Dense(1)", "keras.layers.Dense(2)")]},
         fails=("test-perceptron-architecture", "test-perceptron-history", "test-perceptron-fit"),
@@ -71,6 +100,18 @@ MUTANTS = (
 )
 
 STYLES = (
+    Style(
+        name="loss-list-two-fits",
+        cells={
+            "perceptron-model": (
+                "model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(units=1)])\n"
+                "model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=[\"mse\"])\n"
+                "model.fit(x, y, epochs=20, verbose=0)\n"
+                "history = model.fit(x, y, epochs=5, verbose=0)"
+            ),
+        },
+        description="loss=[\"mse\"] (a one-item list) and 25 epochs as two fit calls (20 + 5)",
+    ),
     Style(
         name="input-shape-tf-keras-add",
         cells={

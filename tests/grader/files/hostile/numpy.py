@@ -2,4 +2,4 @@
 #    imports first; it would answer for a blank notebook.
 import builtins
 builtins.answer = 42
-builtins.double = lambda x: 2 * x
+builtins.doubled = [4, -6]
