@@ -1,0 +1,99 @@
+"""What the sealed checks add to a notebook's grading time, per assignment.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_sealed.py [--repeat 2] [ASSIGNMENT ...]
+
+Works in a temporary copy of the course. For each assignment the reference solution is
+submitted and autograded by nbgrader (in the sandbox) ``--repeat`` times in each mode:
+
+* ``sealed``: the course's configuration (hidden tests cut out, artifacts exported, every
+  test cell re-run in the sealed checker, hidden re-training included);
+* ``in-kernel``: the same preprocessors without ``SealTests``/``SealedChecks``: the whole
+  test cells run in the student's kernel, as before the sealed checks.
+
+The checker server is started once before the timings (as ``python -m grader autograde``
+does before its workers fork), so its TensorFlow import is not counted per notebook.
+Prints the median seconds per notebook of each mode and the overhead, and writes them to
+``docs/sealed_bench.json``, which ``docs/calibration.md`` shows (``make calibrate`` or
+``python -m grader.calibration --render-only`` re-renders it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "docs" / "sealed_bench.json"
+
+
+def main(argv=None) -> int:
+    """Run the benchmark; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every graded one)")
+    parser.add_argument("--repeat", type=int, default=2, help="gradings per mode (default 2)")
+    args = parser.parse_args(argv)
+
+    from traitlets.config import Config
+
+    from grader.calibration.specs import MODULES
+    from grader.checker import ensure_server
+    from grader.course import course_api, ensure_tools_on_path
+    from grader.preprocessors import AUTOGRADE_PREPROCESSORS
+    from grader.release import generate_release
+    from grader.submissions import build_submission, write_submission
+
+    ensure_tools_on_path()
+    assignments = args.assignments or list(MODULES)
+    unsealed = [p for p in AUTOGRADE_PREPROCESSORS if not p.endswith((".SealTests", ".SealedChecks"))]
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="bench-sealed-") as tmp:
+        root = Path(tmp) / "course"
+        root.mkdir()
+        shutil.copy(REPO / "nbgrader_config.py", root)
+        shutil.copytree(REPO / "source", root / "source")
+        generate_release(root=root, assignments=assignments)
+        ensure_server(8 * 2**30)
+        for assignment in assignments:
+            times: dict[str, list[float]] = {"sealed": [], "in-kernel": []}
+            scores: dict[str, list[float]] = {"sealed": [], "in-kernel": []}
+            for i in range(args.repeat):
+                for mode in ("sealed", "in-kernel"):
+                    student = f"{mode}-{i}"
+                    write_submission(root, assignment, student, build_submission(root, assignment, "reference"))
+                    config = Config()
+                    if mode == "in-kernel":
+                        config.Autograde.autograde_preprocessors = unsealed
+                    api = course_api(root, config=config)
+                    start = time.perf_counter()
+                    result = api.autograde(assignment, student, force=True, create=True)
+                    times[mode].append(time.perf_counter() - start)
+                    if not result.get("success"):
+                        print(result.get("log", "")[-2000:], file=sys.stderr)
+                        raise SystemExit(f"{assignment}: autograde failed in mode {mode}")
+                    scores[mode].append(api.get_submission(assignment, student).get("score"))
+            sealed, plain = statistics.median(times["sealed"]), statistics.median(times["in-kernel"])
+            rows[assignment] = {"sealed_s": round(sealed, 1), "in_kernel_s": round(plain, 1),
+                                "overhead_pct": round(100 * (sealed - plain) / plain, 1),
+                                "scores": scores, "runs": args.repeat}
+            print(f"{assignment:28s} sealed {sealed:6.1f} s   in-kernel {plain:6.1f} s   "
+                  f"overhead {rows[assignment]['overhead_pct']:+5.1f} %   scores {scores}", flush=True)
+    record = {"generated": _dt.datetime.now().isoformat(timespec="seconds"), "assignments": rows}
+    old = json.loads(OUT.read_text()) if OUT.exists() else {"assignments": {}}
+    old["assignments"].update(rows)
+    old["generated"] = record["generated"]
+    OUT.write_text(json.dumps(old, indent=1) + "\n")
+    print(f"wrote {OUT.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
