@@ -249,7 +249,24 @@ def _save_model(folder: Path, stem: str, model: Any) -> dict:
     return {"kind": "model", "file": path.name}
 
 
-def _export_one(folder: Path, name: str, value: Any) -> dict:
+def _holds_trained(value: Any) -> bool:
+    """A list, tuple or dict with a Keras model or a History among its values."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        return False
+    return any(_is_model(item) or _is_history(item) for item in items)
+
+
+def _export_one(folder: Path, name: str, value: Any, depth: int = 0) -> dict:
+    if depth < 2 and _holds_trained(value):
+        # a container of models / histories (e.g. {batch_size: history}): one entry per item
+        pairs = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        kind = "dict" if isinstance(value, dict) else ("tuple" if isinstance(value, tuple) else "list")
+        return {"kind": kind, "items": [[encode(key), _export_one(folder, f"{name}.{i}", item, depth + 1)]
+                                        for i, (key, item) in enumerate(pairs)]}
     if _is_model(value):
         return _save_model(folder, name, value)
     if _is_history(value):
@@ -277,6 +294,21 @@ def _folder_size(folder: Path) -> int:
     return total
 
 
+def _keras_function(item: dict) -> bool:
+    """A Keras loss/metric/activation function saved by name (``{"module": "builtins", "class_name": "function"}``)."""
+    if item.get("module") != "builtins" or item.get("class_name") != "function" or not isinstance(item.get("config"), str):
+        return False
+    import keras
+
+    for getter in (keras.losses.get, keras.metrics.get, keras.activations.get):
+        try:
+            if getter(item["config"]) is not None:
+                return True
+        except Exception:  # noqa: BLE001 - not a name this getter knows
+            continue
+    return False
+
+
 def _keras_modules_only(path: Path) -> None:
     """Refuse a .keras file whose configuration names a module outside Keras."""
     with zipfile.ZipFile(path) as archive:
@@ -286,7 +318,8 @@ def _keras_modules_only(path: Path) -> None:
         item = stack.pop()
         if isinstance(item, dict):
             module = item.get("module")
-            if module is not None and not (module == "keras" or str(module).startswith("keras.")):
+            if module is not None and not (module == "keras" or str(module).startswith("keras.")) \
+                    and not _keras_function(item):
                 raise ValueError(f"its configuration names the module {module!r}")
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -366,16 +399,31 @@ def load(folder: str | os.PathLike) -> dict[str, Any]:
     for name, entry in manifest.items():
         if not isinstance(entry, dict) or not str(name).isidentifier():
             continue
-        kind = entry.get("kind")
-        try:
-            if kind == "model":
-                values[name] = load_model(folder / Path(str(entry["file"])).name)
-            elif kind == "history":
-                values[name] = _load_history(folder, entry)
-            elif kind == "value":
-                values[name] = decode(entry["data"])
-            elif kind == "unexportable":
-                values[name] = Unexportable(str(entry.get("type", "object")))
-        except Exception as error:  # noqa: BLE001 - malformed: a failed check, not a crash
-            values[name] = Unloadable(str(kind), f"{type(error).__name__}: {str(error)[:200]}")
+        values[name] = _load_entry(folder, entry)
     return values
+
+
+def _load_entry(folder: Path, entry: Any, depth: int = 0) -> Any:
+    """One manifest entry as a value (containers of models/histories included)."""
+    kind = entry.get("kind") if isinstance(entry, dict) else None
+    try:
+        if kind == "model":
+            return load_model(folder / Path(str(entry["file"])).name)
+        if kind == "history":
+            return _load_history(folder, entry)
+        if kind == "value":
+            return decode(entry["data"])
+        if kind == "unexportable":
+            return Unexportable(str(entry.get("type", "object")))
+        if kind in ("dict", "list", "tuple") and depth < 2:
+            pairs = []
+            for key, item in entry["items"]:
+                key = decode(key)
+                pairs.append((tuple(key) if isinstance(key, list) else key, _load_entry(folder, item, depth + 1)))
+            if kind == "dict":
+                return dict(pairs)
+            items = [item for _, item in pairs]
+            return items if kind == "list" else tuple(items)
+        raise ValueError(f"unknown artifact kind {kind!r}")
+    except Exception as error:  # noqa: BLE001 - malformed: a failed check, not a crash
+        return Unloadable(str(kind), f"{type(error).__name__}: {str(error)[:200]}")
