@@ -28,6 +28,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -188,11 +189,10 @@ def decode(data: Any) -> Any:
 # --------------------------------------------------------------------------- export (kernel)
 
 def _is_model(value: Any) -> bool:
-    try:
-        import keras
-    except ImportError:  # pragma: no cover - keras is a dependency
-        return False
-    return isinstance(value, keras.Model)
+    # a notebook that never imported Keras holds no model: importing it here (TensorFlow, seconds)
+    # would only spend the notebook's time budget
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(value, keras.Model)
 
 
 def _is_history(value: Any) -> bool:

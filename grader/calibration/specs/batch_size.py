@@ -3,7 +3,8 @@
 The reference (``source/04-batch-size/batch_size.ipynb``) shuffles the sorted simplex
 data, trains Dense(16, relu) -> Dense(4, softmax) with SGD(0.01, momentum 0.9) for 20
 epochs at batch size 32 with a 20% validation split, compares batch sizes 32, 64 and
-128, and predicts. Test cells (2 points each): ``test-batch-prep``,
+128 (keeping every run's History in ``batch_runs``), and predicts. The checks are in
+``main_ingredients/checks/batch_size.py``; the thresholds are its constants. Test cells (2 points each): ``test-batch-prep``,
 ``test-batch-model``, ``test-batch-accuracy``, ``test-batch-compare``,
 ``test-batch-predict``.
 """
@@ -12,26 +13,26 @@ from __future__ import annotations
 
 from grader.calibration.spec import AssignmentSpec, Mutant, Quantity, Style
 
-_VAL_ACCURACY = (
-    "float(next((v[-1] for k, v in history.history.items() if k.startswith('val_') and 'acc' in k), float('nan')))"
-)
+#: Validation accuracy and loss of `model` on the held-out rows (the last 200 of the student's x, y),
+#: recomputed from the model by the check library.
+_SCORES = "checks.batch_size.validation_scores(model, x, y)"
 
 QUANTITIES = (
     Quantity(
         name="val_accuracy",
-        expr=_VAL_ACCURACY,
-        constant="MIN_VAL_ACCURACY",
+        expr=f"{_SCORES}[0]",
+        constant="batch_size.MIN_VAL_ACCURACY",
         direction="min",
         check="test-batch-accuracy",
-        description="final validation accuracy of `model` (batch size 32, 20 epochs)",
+        description="validation accuracy of `model` on the 200 held-out rows (batch size 32, 20 epochs)",
     ),
     Quantity(
         name="val_loss",
-        expr="float(history.history['val_loss'][-1])",
-        constant="MAX_VAL_LOSS",
+        expr=f"{_SCORES}[1]",
+        constant="batch_size.MAX_VAL_LOSS",
         direction="max",
         check="test-batch-accuracy",
-        description="final validation loss of `model` (categorical cross-entropy)",
+        description="validation loss (categorical cross-entropy) of `model` on the 200 held-out rows",
     ),
 )
 
@@ -46,7 +47,8 @@ MUTANTS = (
         name="sigmoid-output",
         edits={"batch-model": [('keras.layers.Dense(4, activation="softmax")', 'keras.layers.Dense(4, activation="sigmoid")')]},
         fails=("test-batch-model", "test-batch-predict"),
-        description="sigmoid instead of softmax output: probabilities do not sum to 1",
+        description="sigmoid instead of softmax output: probabilities do not sum to 1 (Keras 3 trains it like "
+        "softmax, so only the structure and the predictions show it)",
     ),
     Mutant(
         name="mse-loss",
@@ -71,6 +73,56 @@ MUTANTS = (
         edits={"batch-predict": [("np.argmax(probs, axis=-1)", "np.argmax(probs, axis=0)")]},
         fails=("test-batch-predict",),
         description="argmax over the rows (axis 0) instead of the classes",
+    ),
+    Mutant(
+        name="typed-in-batch-results",
+        replace={
+            "batch-compare": (
+                "batch_results = {32: 0.35, 64: 0.42, 128: 0.55}\n"
+                "batch_runs = {}\n"
+                "for batch_size, loss in batch_results.items():\n"
+                "    run = keras.callbacks.History()\n"
+                "    run.set_model(build_model())\n"
+                "    run.history = {\"loss\": [loss] * 20, \"val_loss\": [loss] * 20}\n"
+                "    run.params = {\"verbose\": 0, \"epochs\": 20, \"steps\": -(-800 // batch_size)}\n"
+                "    batch_runs[batch_size] = run\n"
+                "best_batch_size = min(batch_results, key=batch_results.get)"
+            ),
+        },
+        fails=("test-batch-compare",),
+        description="batch_results typed in and Histories made by hand around untrained models: no run was trained",
+    ),
+    Mutant(
+        name="one-model-for-all-sizes",
+        edits={"batch-compare": [("for batch_size in [32, 64, 128]:\n    candidate = build_model()\n",
+                                  "candidate = build_model()\nfor batch_size in [32, 64, 128]:\n")]},
+        fails=("test-batch-compare",),
+        description="one model trained on for every batch size instead of a fresh model per batch size",
+    ),
+    Mutant(
+        name="eight-hidden-units",
+        edits={"batch-model": [('keras.layers.Dense(16, activation="relu")', 'keras.layers.Dense(8, activation="relu")')]},
+        fails=("test-batch-model",),
+        description="8 hidden units instead of the 16 the task states (it still learns the clouds)",
+    ),
+    Mutant(
+        name="learning-rate-0.1",
+        edits={"batch-model": [("SGD(learning_rate=0.01, momentum=0.9)", "SGD(learning_rate=0.1, momentum=0.9)")]},
+        fails=("test-batch-model",),
+        description="learning rate 0.1 instead of 0.01 (it still learns the clouds)",
+    ),
+    Mutant(
+        name="no-momentum",
+        edits={"batch-model": [("SGD(learning_rate=0.01, momentum=0.9)", "SGD(learning_rate=0.01)")]},
+        fails=("test-batch-model", "test-batch-accuracy"),
+        description="plain SGD without the momentum 0.9 the task states: too slow to reach the targets in 20 epochs",
+    ),
+    Mutant(
+        name="extra-softmax-layer",
+        edits={"batch-model": [('keras.layers.Dense(4, activation="softmax"),',
+                                'keras.layers.Dense(4, activation="softmax"),\n        keras.layers.Softmax(),')]},
+        fails=("test-batch-model", "test-batch-accuracy"),
+        description="a Softmax layer after the softmax output: the probabilities are squashed towards 1/4",
     ),
 )
 
@@ -105,8 +157,10 @@ STYLES = (
             "batch-compare": (
                 "sizes = np.array([32, 64, 128])\n"
                 "batch_results = {}\n"
+                "batch_runs = {}\n"
                 "for size in sizes:\n"
                 "    h = build_model().fit(x, y, batch_size=int(size), epochs=20, validation_split=0.2, verbose=0)\n"
+                "    batch_runs[size] = h\n"
                 "    batch_results[size] = np.float32(h.history['val_loss'][-1])\n"
                 "keys = list(batch_results)\n"
                 "best_batch_size = keys[int(np.argmin([batch_results[k] for k in keys]))]\n"
@@ -144,14 +198,39 @@ STYLES = (
                 "history = model.fit(x=x, y=y, epochs=20, batch_size=32, validation_split=0.2, verbose=0)\n"
             ),
             "batch-compare": (
-                "batch_results = {b: build_model().fit(x, y, batch_size=b, epochs=20, validation_split=0.2,\n"
-                "                                      verbose=0).history['val_loss'][-1]\n"
-                "                 for b in (16, 64, 128)}\n"
+                "batch_runs = {b: build_model().fit(x, y, batch_size=b, epochs=20, validation_split=0.2, verbose=0)\n"
+                "              for b in (16, 64, 128)}\n"
+                "batch_results = {b: run.history['val_loss'][-1] for b, run in batch_runs.items()}\n"
                 "best_batch_size = sorted(batch_results.items(), key=lambda kv: kv[1])[0][0]\n"
             ),
             "batch-predict": (
                 "probs = model.predict(x, verbose=0)\n"
                 "pred_classes = np.argmax(probs, -1)\n"
+            ),
+        },
+    ),
+)
+
+STYLES += (
+    Style(
+        name="two-fit-calls",
+        description="the Task 2 model trained with two fit calls (12 + 8 epochs): `history` holds only the last "
+        "8 epochs, the optimizer's 500 steps count all 20",
+        cells={
+            "batch-model": (
+                "def build_model():\n"
+                "    net = keras.Sequential([\n"
+                "        keras.Input(shape=(3,)),\n"
+                "        keras.layers.Dense(16, activation=\"relu\"),\n"
+                "        keras.layers.Dense(4, activation=\"softmax\"),\n"
+                "    ])\n"
+                "    net.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),\n"
+                "                loss=[\"categorical_crossentropy\"], metrics=[\"accuracy\"])\n"
+                "    return net\n"
+                "\n"
+                "model = build_model()\n"
+                "model.fit(x, y, batch_size=32, epochs=12, validation_split=0.2, verbose=0)\n"
+                "history = model.fit(x, y, batch_size=32, epochs=8, validation_split=0.2, verbose=0)\n"
             ),
         },
     ),

@@ -9,39 +9,40 @@ from __future__ import annotations
 from grader.calibration.spec import AssignmentSpec, Mutant, Quantity, Style
 
 
-def _sine_mse(model: str) -> str:
-    return f"float(np.mean((np.asarray({model}.predict(x, verbose=0)).reshape(len(x), -1)[:, 0] - np.sin(x[:, 0])) ** 2))"
+def _errors(model: str, which: int) -> str:
+    """MSE against y (0) or against sin(x) (1) of the model on the course data, by the check library."""
+    return f"checks.capacity.fit_errors({model})[{which}]"
 
 
 QUANTITIES = (
     Quantity(
-        name="wide_final_mse",
-        expr="float(history_wide.history['loss'][-1])",
-        constant="MAX_WIDE_LOSS",
+        name="wide_mse",
+        expr=_errors("model_wide", 0),
+        constant="capacity.MAX_WIDE_MSE",
         direction="max",
         check="test-capacity-wide-fit",
-        description="model_wide: training MSE of the last epoch (noise level 0.04)",
+        description="model_wide: MSE of the trained model against y on the 1,000 observations (noise level 0.04)",
     ),
     Quantity(
         name="wide_sine_mse",
-        expr=_sine_mse("model_wide"),
-        constant="MAX_WIDE_SINE_MSE",
+        expr=_errors("model_wide", 1),
+        constant="capacity.MAX_WIDE_SINE_MSE",
         direction="max",
         check="test-capacity-wide-fit",
         description="model_wide: MSE of the predictions against the noise-free sin(x)",
     ),
     Quantity(
-        name="deep_final_mse",
-        expr="float(history_deep.history['loss'][-1])",
-        constant="MAX_DEEP_LOSS",
+        name="deep_mse",
+        expr=_errors("model_deep", 0),
+        constant="capacity.MAX_DEEP_MSE",
         direction="max",
         check="test-capacity-deep-fit",
-        description="model_deep: training MSE of the last epoch (noise level 0.04)",
+        description="model_deep: MSE of the trained model against y on the 1,000 observations (noise level 0.04)",
     ),
     Quantity(
         name="deep_sine_mse",
-        expr=_sine_mse("model_deep"),
-        constant="MAX_DEEP_SINE_MSE",
+        expr=_errors("model_deep", 1),
+        constant="capacity.MAX_DEEP_SINE_MSE",
         direction="max",
         check="test-capacity-deep-fit",
         description="model_deep: MSE of the predictions against the noise-free sin(x)",
@@ -61,7 +62,8 @@ MUTANTS = (
         name="too-few-epochs",
         edits={"capacity-wide": [("epochs=50", "epochs=5")]},
         fails=("test-capacity-wide-fit",),
-        description="model_wide trained for 5 epochs instead of 50",
+        description="model_wide trained for 5 epochs instead of 50 (its MSE, 0.17-0.19, would pass 0.28: "
+        "the optimizer's step count catches it)",
     ),
     Mutant(
         name="expanding-deep",
@@ -84,6 +86,49 @@ MUTANTS = (
         edits={"capacity-wide": [("keras.layers.Dense(64,", "keras.layers.Dense(16,")]},
         fails=("test-capacity-wide-architecture",),
         description="model_wide's hidden layer has 16 units, outside 32-256 (it still fits)",
+    ),
+    Mutant(
+        name="typed-in-without-training",
+        replace={
+            "capacity-wide": (
+                "teacher = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(64, activation=\"relu\"),\n"
+                "                           keras.layers.Dense(1)])\n"
+                "teacher.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss=\"mse\")\n"
+                "teacher.fit(x, y, epochs=50, verbose=0)\n"
+                "\n"
+                "model_wide = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(64, activation=\"relu\"),\n"
+                "                              keras.layers.Dense(1)])\n"
+                "model_wide.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss=\"mse\")\n"
+                "model_wide.set_weights(teacher.get_weights())\n"
+                "history_wide = keras.callbacks.History()\n"
+                "history_wide.history = {\"loss\": [0.05] * 50}\n"
+                "history_wide.params = {\"verbose\": 0, \"epochs\": 50, \"steps\": 32}"
+            ),
+        },
+        fails=("test-capacity-wide-fit",),
+        description="model_wide never trained: weights copied in from a model trained elsewhere and a History "
+        "of 50 made-up losses",
+    ),
+    Mutant(
+        name="extra-activation-output",
+        edits={"capacity-wide": [("keras.layers.Dense(1),",
+                                  "keras.layers.Dense(1),\n    keras.layers.Activation(\"relu\"),")]},
+        fails=("test-capacity-wide-architecture", "test-capacity-wide-fit"),
+        description="Activation(\"relu\") after model_wide's linear output: it cannot go below 0, so its MSE "
+        "against sin(x) is at least 0.253",
+    ),
+    Mutant(
+        name="other-learning-rate",
+        edits={"capacity-wide": [("learning_rate=0.01", "learning_rate=0.02")]},
+        fails=("test-capacity-compile",),
+        description="model_wide compiled with SGD(learning_rate=0.02, momentum=0.9) instead of 0.01",
+    ),
+    Mutant(
+        name="deep-reuses-wide",
+        replace={"capacity-deep": "model_deep = model_wide\nhistory_deep = model_deep.fit(x, y, epochs=50, verbose=0)"},
+        fails=("test-capacity-deep-architecture", "test-capacity-wide-fit", "test-capacity-deep-fit"),
+        description="model_deep is model_wide trained 50 epochs more: not a fresh deep model, and both "
+        "have 100 epochs of optimizer steps",
     ),
 )
 
@@ -132,11 +177,13 @@ STYLES = (
                 "h = keras.layers.Dense(32, activation=\"relu\")(inputs)\n"
                 "h = keras.layers.Dense(32, activation=\"relu\")(h)\n"
                 "model_deep = keras.Model(inputs=inputs, outputs=keras.layers.Dense(1)(h))\n"
-                "model_deep.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss=\"mse\")\n"
-                "history_deep = model_deep.fit(x, y, epochs=50, batch_size=32, verbose=0)"
+                "model_deep.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss=[\"mse\"])\n"
+                "model_deep.fit(x, y, epochs=30, batch_size=32, verbose=0)\n"
+                "history_deep = model_deep.fit(x, y, epochs=20, batch_size=32, verbose=0)"
             ),
         },
-        description="functional API, activation and loss function objects, widths 256 and tunnel 32-32",
+        description="functional API, activation and loss function objects, loss as a one-item list, widths 256 "
+        "and tunnel 32-32, model_deep's 50 epochs as two fit calls (30 + 20)",
     ),
 )
 
