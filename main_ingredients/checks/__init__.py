@@ -41,6 +41,9 @@ __all__ = [
     "epochs_trained",
     "require_trained",
     "require_epochs",
+    "trained_for",
+    "sgd_and_loss",
+    "fit_batch_size",
     "predict",
     "fresh_copy",
     "retrain",
@@ -344,6 +347,56 @@ def require_epochs(model: Any, history: Any, epochs: int, model_name: str = "mod
     require(abs(done - epochs) < 1e-9,
             f"Train `{model_name}` for {epochs} epochs; it was trained for {done:g} "
             f"({training_steps(model)} optimizer steps of {int(history.params['steps'])} per epoch).")
+
+
+def trained_for(model: Any, history: Any, epochs: int, model_name: str = "model",
+                history_name: str = "history") -> None:
+    """``history`` is what ``model.fit`` returned and the model was trained for ``epochs`` epochs.
+
+    Raises
+    ------
+    CheckFailed
+    """
+    history_of(history, history_name, f"{model_name}.fit(...)")
+    model_of(model, model_name)
+    require_epochs(model, history, epochs, model_name, history_name)
+
+
+def sgd_and_loss(model: Any, loss: str, example: str, what: str) -> None:
+    """Compiled with SGD and the loss ``loss`` (canonical name, see :func:`loss_name`).
+
+    Parameters
+    ----------
+    model : keras.Model
+    loss : str
+        e.g. ``"mean_squared_error"``.
+    example : str
+        How the student writes it, e.g. ``"mse"``.
+    what : str
+        The loss in words for the message, e.g. ``"the mean squared error loss"``.
+
+    Raises
+    ------
+    CheckFailed
+    """
+    model_of(model, "model")
+    name, _, _ = optimizer_settings(model)
+    found = loss_name(model)
+    require(found is not None, f"Give model.compile(...) a loss, e.g. loss=\"{example}\".")
+    require(name == "SGD", f"Use the SGD optimizer; your model uses {name}.")
+    require(found == loss, f"Use {what} (\"{example}\"); your model uses {found!r}.")
+
+
+def fit_batch_size(history: Any, n_rows: int, default: int = 32) -> int:
+    """The batch size of the student's ``fit`` over ``n_rows`` training rows, from ``history.params["steps"]``.
+
+    Returns
+    -------
+    int
+        ``default`` when the history records no steps.
+    """
+    steps = single_number((getattr(history, "params", None) or {}).get("steps"))
+    return batch_size_from_steps(n_rows, int(steps)) if steps and steps > 0 else default
 
 
 def predict(model: Any, x: np.ndarray, name: str = "model") -> np.ndarray:

@@ -18,8 +18,8 @@ import functools
 import numpy as np
 
 from main_ingredients.checks import (
-    RETRAIN_SEEDS, batch_size_from_steps, close_to, dense_stack, history_of, input_features, loss_name,
-    model_of, optimizer_settings, predict, require, require_epochs, retrain, single_number,
+    RETRAIN_SEEDS, close_to, dense_stack, fit_batch_size, history_of, input_features, loss_name, model_of,
+    optimizer_settings, predict, require, require_epochs, retrain,
 )
 
 __all__ = ["EPOCHS", "LEARNING_RATE", "MOMENTUM", "MIN_WIDE_UNITS", "MAX_WIDE_UNITS", "MAX_WIDE_MSE",
@@ -195,8 +195,7 @@ def fit_sealed(model, history, name: str) -> None:
     CheckFailed
     """
     x, y = data()
-    steps = int(single_number((history.params or {}).get("steps")) or 32)
-    batch_size = batch_size_from_steps(len(x), steps)
+    batch_size = fit_batch_size(history, len(x))
     seed = RETRAIN_SEEDS[0]
     clone, _ = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)
     max_mse, max_sine = _LIMITS[name]

@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from main_ingredients.checks import (
-    RETRAIN_SEEDS, CheckFailed, batch_size_from_steps, dense_stack, describe, history_of, input_features, loss_name,
-    model_of, optimizer_settings, predict, require, require_trained, retrain, single_number, training_steps,
+    RETRAIN_SEEDS, batch_size_from_steps, CheckFailed, dense_stack, describe, history_of, input_features,
+    model_of, predict, require, require_trained, retrain, sgd_and_loss, single_number, training_steps,
 )
 
 __all__ = ["ROWS", "TRAIN_ROWS", "VALIDATION_ROWS", "VALIDATION_SPLIT", "MIN_VAL_ACCURACY", "TOLERANCE",
@@ -158,14 +158,8 @@ def compile_settings(model) -> None:
     ------
     CheckFailed
     """
-    model_of(model, "model")
-    name, _, _ = optimizer_settings(model)
-    loss = loss_name(model)
-    require(loss is not None, "Give model.compile(...) a loss, e.g. loss=\"categorical_crossentropy\".")
-    require(name == "SGD", f"Use the SGD optimizer; your model uses {name}.")
-    require(loss == "categorical_crossentropy",
-            f"Use the categorical cross-entropy loss for one-hot labels (\"categorical_crossentropy\"); your model "
-            f"uses {loss!r}.")
+    sgd_and_loss(model, "categorical_crossentropy", "categorical_crossentropy",
+                 "the categorical cross-entropy loss for one-hot labels")
 
 
 def recipe(model, history) -> tuple[int, int, int]:

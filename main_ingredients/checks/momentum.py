@@ -15,8 +15,8 @@ import functools
 import numpy as np
 
 from main_ingredients.checks import (
-    RETRAIN_SEEDS, batch_size_from_steps, dense_stack, history_of, input_features, loss_name, model_of,
-    optimizer_settings, predict, require, require_epochs, require_trained, retrain, single_number,
+    RETRAIN_SEEDS, dense_stack, fit_batch_size, input_features, loss_name, model_of, optimizer_settings,
+    predict, require, require_trained, retrain, trained_for,
 )
 
 __all__ = ["EPOCHS", "MAX_LOSS_GAP", "PROBABILITY_CLIP", "data", "logreg_loss", "log_loss", "architecture",
@@ -129,9 +129,7 @@ def history(model, history) -> None:
     ------
     CheckFailed
     """
-    history_of(history, "history")
-    model_of(model, "model")
-    require_epochs(model, history, EPOCHS)
+    trained_for(model, history, EPOCHS)
 
 
 def _gap_message(value: float, target: float) -> str:
@@ -162,8 +160,7 @@ def convergence_sealed(model, history) -> None:
     CheckFailed
     """
     x, y = data()
-    steps = int(single_number((history.params or {}).get("steps")) or 32)
-    batch_size = batch_size_from_steps(len(x), steps)
+    batch_size = fit_batch_size(history, len(x))
     target = logreg_loss()
     for seed in RETRAIN_SEEDS:
         clone, _ = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)

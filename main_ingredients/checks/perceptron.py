@@ -14,8 +14,8 @@ import functools
 import numpy as np
 
 from main_ingredients.checks import (
-    RETRAIN_SEEDS, batch_size_from_steps, dense_stack, describe, input_features, loss_name, model_of,
-    optimizer_settings, predict, require, require_epochs, require_trained, retrain, single_number,
+    RETRAIN_SEEDS, dense_stack, describe, fit_batch_size, input_features, model_of, predict, require,
+    require_trained, retrain, sgd_and_loss, single_number, trained_for,
 )
 
 __all__ = ["EPOCHS", "MAX_MSE", "MAX_SLOPE_ERROR", "MAX_INTERCEPT_ERROR", "data", "architecture",
@@ -72,12 +72,7 @@ def compile_settings(model) -> None:
     ------
     CheckFailed
     """
-    model_of(model, "model")
-    name, _, _ = optimizer_settings(model)
-    loss = loss_name(model)
-    require(loss is not None, "Give model.compile(...) a loss, e.g. loss=\"mse\".")
-    require(name == "SGD", f"Use the SGD optimizer; your model uses {name}.")
-    require(loss == "mean_squared_error", f"Use the mean squared error loss (\"mse\"); your model uses {loss!r}.")
+    sgd_and_loss(model, "mean_squared_error", "mse", "the mean squared error loss")
 
 
 def history(model, history) -> None:
@@ -87,11 +82,7 @@ def history(model, history) -> None:
     ------
     CheckFailed
     """
-    from main_ingredients.checks import history_of
-
-    history_of(history, "history")
-    model_of(model, "model")
-    require_epochs(model, history, EPOCHS)
+    trained_for(model, history, EPOCHS)
 
 
 def line(model) -> tuple[float, float]:
@@ -129,8 +120,7 @@ def fit_sealed(model, history) -> None:
     CheckFailed
     """
     x, y = data()
-    steps = int(single_number((history.params or {}).get("steps")) or 32)
-    batch_size = batch_size_from_steps(len(x), steps)
+    batch_size = fit_batch_size(history, len(x))
     for seed in RETRAIN_SEEDS:
         clone, _ = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)
         mse = float(np.mean((predict(clone, x)[:, 0] - y) ** 2))
