@@ -266,7 +266,7 @@ def accuracy_sealed(model, history) -> None:
     ------
     CheckFailed
     """
-    _, batch_size, epochs = recipe(model, history)
+    steps, batch_size, epochs = recipe(model, history)
     x, y = data()
     for seed in RETRAIN_SEEDS:
         clone, _ = retrain(model, x, y, seed=seed, epochs=epochs, batch_size=batch_size,
@@ -274,8 +274,9 @@ def accuracy_sealed(model, history) -> None:
         xv, yv = validation_rows()
         held_out = float(np.mean(predict(clone, xv).argmax(axis=1) == yv.argmax(axis=1)))
         require(held_out >= MIN_VAL_ACCURACY,
-                f"Your recipe does not reliably reach the target: re-trained from scratch (seed {seed}; batch size "
-                f"{batch_size}, {epochs} epochs, validation_split=0.2) it classifies only "
+                f"Your recipe does not reliably reach the target: re-trained from scratch (seed {seed}; your "
+                f"{steps} steps per epoch, i.e. batches of {batch_size} rows, {epochs} epochs, "
+                "validation_split=0.2) it classifies only "
                 f"{round(held_out * VALIDATION_ROWS)} of the {VALIDATION_ROWS} validation flowers correctly "
                 f"(accuracy {held_out:.3f}, below 0.9). Choose settings that reach 0.9 under any seed: e.g. more "
                 "epochs, some momentum, a learning rate that does not make the loss jump.")
