@@ -397,8 +397,8 @@ def load(folder: str | os.PathLike) -> dict[str, Any]:
         raise ValueError("malformed manifest")
     values: dict[str, Any] = {}
     for name, entry in manifest.items():
-        if not isinstance(entry, dict) or not str(name).isidentifier():
-            continue
+        if not isinstance(entry, dict) or not str(name).isidentifier() or entry.get("kind") == "missing":
+            continue  # a missing name stays missing: its check says "Define a variable named ..."
         values[name] = _load_entry(folder, entry)
     return values
 
