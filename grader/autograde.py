@@ -583,11 +583,9 @@ def _kill_tree(pid: int) -> None:
 def _warm_checker(root, overrides) -> None:
     """Start the sealed checker here, before the grading jobs fork, so they all share it
     (TensorFlow is imported once per run, not once per submission)."""
-    from grader.checker import ensure_server
-    from grader.sandbox import parse_size
+    from grader.checker import ensure_server, memory_limit
 
-    settings = sandbox_settings(root, overrides)
-    ensure_server(parse_size(settings.memory) + parse_size(settings.address_space_headroom))
+    ensure_server(memory_limit(sandbox_settings(root, overrides)))
 
 
 def _fork_context():

@@ -31,13 +31,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_checks", "ensure_server", "stop_server", "CheckResult", "check_cells"]
-
-#: A check result: ``None`` when the cell passed, else ``(ename, evalue)``.
-CheckResult = "tuple[str, str] | None"
+__all__ = ["run_checks", "ensure_server", "stop_server", "check_cells", "memory_limit"]
 
 _lock = threading.Lock()
 _server: dict[str, Any] = {}
+
+
+def memory_limit(settings) -> int:
+    """Address-space limit of a check process: the sandbox's memory budget plus its headroom (bytes).
+
+    Parameters
+    ----------
+    settings : grader.sandbox.Sandbox
+    """
+    from grader.sandbox import parse_size
+
+    return parse_size(settings.memory) + parse_size(settings.address_space_headroom)
 
 
 # --------------------------------------------------------------------------- the work itself

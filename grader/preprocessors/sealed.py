@@ -158,12 +158,11 @@ class SealedChecks(NbGraderPreprocessor):
                 if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
                     todo.append({"grade_id": gid, "source": cell.source})
             if todo:
-                from grader.checker import run_checks
-                from grader.sandbox import Sandbox, parse_size
+                from grader.checker import memory_limit, run_checks
+                from grader.sandbox import Sandbox
 
-                settings = Sandbox(parent=self)
-                memory = parse_size(settings.memory) + parse_size(settings.address_space_headroom)
-                results = run_checks(todo, sealed["folder"], timeout=self.timeout, memory=memory)
+                results = run_checks(todo, sealed["folder"], timeout=self.timeout,
+                                     memory=memory_limit(Sandbox(parent=self)))
                 for item in todo:
                     failure = results.get(item["grade_id"], (SEALED_ERROR, "the sealed checker gave no verdict"))
                     if failure is not None:
