@@ -163,6 +163,10 @@ def _main() -> None:
     import main_ingredients.artifacts  # noqa: F401
     import main_ingredients.checks  # noqa: F401
 
+    # re-training results shared by this run's children (identical recipes train once); the
+    # folder is the server's own, removed with it
+    os.environ[main_ingredients.checks.RETRAIN_CACHE_ENV] = os.path.join(os.getcwd(), "retrain-cache")
+
     from multiprocessing.connection import Listener
 
     address, memory = sys.argv[1], int(sys.argv[2])

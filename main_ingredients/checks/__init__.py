@@ -47,6 +47,8 @@ __all__ = [
     "predict",
     "fresh_copy",
     "retrain",
+    "recipe_key",
+    "RETRAIN_CACHE_ENV",
     "RETRAIN_SEEDS",
 ]
 
@@ -438,9 +440,123 @@ def fresh_copy(model: Any) -> Any:
     return clone
 
 
+#: Environment variable naming a folder where :func:`retrain` keeps its results (set by the
+#: sealed checker for the length of one grading run, so a cohort's identical recipes are
+#: re-trained once, whichever child process grades them).
+RETRAIN_CACHE_ENV = "MAIN_INGREDIENTS_RETRAIN_CACHE"
+
+#: In-process results of :func:`retrain` (recipe key -> trained weights), at most 64 recipes.
+_retrained: dict[str, list[np.ndarray]] = {}
+
+
+def recipe_key(model: Any, x: np.ndarray, y: np.ndarray, **fit: Any) -> str:
+    """A hash of everything a re-training's result depends on.
+
+    The model's architecture (its Keras config, initializers included), its compile settings,
+    the data (bytes, dtype, shape), the ``fit`` arguments and seed, and the versions of Keras,
+    TensorFlow and NumPy. Two calls with equal keys train the same model from the same start
+    on the same rows: the result is the same.
+
+    Parameters
+    ----------
+    model : keras.Model
+    x, y : ndarray
+    **fit
+        The seed and ``fit`` arguments (``seed``, ``epochs``, ``batch_size``, ...).
+
+    Returns
+    -------
+    str
+        A SHA-256 hex digest.
+
+    Raises
+    ------
+    CheckFailed
+        If the model has no serialisable config (see :func:`fresh_copy`).
+    """
+    import hashlib
+    import json
+
+    import keras
+
+    try:
+        compiled = dict(model.get_compile_config() or {})
+        optimizer = compiled.get("optimizer")
+        if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+            compiled["optimizer"] = dict(optimizer, config={k: v for k, v in optimizer["config"].items()
+                                                            if k != "name"})
+        recipe = {"config": _unnamed(model.get_config()) if type(model).__name__ == "Sequential"
+                  else model.get_config(), "compile": compiled, "class": type(model).__name__}
+    except Exception as error:  # noqa: BLE001
+        raise CheckFailed(f"The grader could not read your model's recipe to re-train it: "
+                          f"{type(error).__name__}: {str(error)[:200]}") from None
+    digest = hashlib.sha256()
+    for array in (np.ascontiguousarray(x), np.ascontiguousarray(y)):
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    try:
+        import tensorflow
+
+        tf_version = tensorflow.__version__
+    except ImportError:  # pragma: no cover - another Keras backend
+        tf_version = ""
+    versions = {"keras": keras.__version__, "tensorflow": tf_version, "numpy": np.__version__}
+    digest.update(json.dumps([recipe, fit, versions], sort_keys=True, default=repr).encode())
+    return digest.hexdigest()
+
+
+def _unnamed(config: dict) -> dict:
+    """A Sequential model's config without its own and its layers' names (they change nothing
+    in training, and differ with how often a student re-ran a cell)."""
+    config = {k: v for k, v in config.items() if k != "name"}
+    config["layers"] = [dict(layer, config={k: v for k, v in layer.get("config", {}).items() if k != "name"})
+                        for layer in config.get("layers", [])]
+    return config
+
+
+def _cached_weights(key: str) -> list[np.ndarray] | None:
+    import os
+
+    if key in _retrained:
+        return _retrained[key]
+    folder = os.environ.get(RETRAIN_CACHE_ENV)
+    path = os.path.join(folder, f"{key}.npz") if folder else None
+    if path and os.path.isfile(path):
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return [saved[f"w{i}"] for i in range(len(saved.files))]
+        except Exception:  # noqa: BLE001 - a damaged entry is re-trained
+            return None
+    return None
+
+
+def _keep_weights(key: str, weights: list[np.ndarray]) -> None:
+    import os
+    import tempfile
+
+    if len(_retrained) >= 64:
+        _retrained.pop(next(iter(_retrained)))
+    _retrained[key] = weights
+    folder = os.environ.get(RETRAIN_CACHE_ENV)
+    if not folder:
+        return
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=folder, suffix=".partial")
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **{f"w{i}": w for i, w in enumerate(weights)})
+        os.replace(partial, os.path.join(folder, f"{key}.npz"))  # atomic: a reader sees all or nothing
+    except OSError:
+        pass  # the cache is an optimisation: a full disk only costs time
+
+
 def retrain(model: Any, x: np.ndarray, y: np.ndarray, *, seed: int, epochs: int, batch_size: int = 32,
-            validation_split: float = 0.0) -> tuple[Any, Any]:
+            validation_split: float = 0.0) -> Any:
     """Re-train the student's recipe from scratch under a fixed seed.
+
+    The result is kept (in the process, and in the folder named by :data:`RETRAIN_CACHE_ENV`
+    when set) under :func:`recipe_key`: an identical recipe is trained once per grading run
+    (or calibration kernel) and later calls get a fresh copy holding the trained weights.
 
     Parameters
     ----------
@@ -455,15 +571,32 @@ def retrain(model: Any, x: np.ndarray, y: np.ndarray, *, seed: int, epochs: int,
 
     Returns
     -------
-    (keras.Model, keras.callbacks.History)
+    keras.Model
+        A new model with the student's architecture and compile settings, trained.
+
+    Raises
+    ------
+    CheckFailed
+        If the model cannot be rebuilt from its recipe.
     """
     import keras
 
+    x, y = np.asarray(x), np.asarray(y)
+    key = recipe_key(model, x, y, seed=int(seed), epochs=int(epochs), batch_size=int(batch_size),
+                     validation_split=float(validation_split))
+    weights = _cached_weights(key)
     keras.utils.set_random_seed(int(seed))
     clone = fresh_copy(model)
-    history = clone.fit(np.asarray(x), np.asarray(y), epochs=int(epochs), batch_size=int(batch_size),
-                        validation_split=float(validation_split), verbose=0)
-    return clone, history
+    if weights is not None:
+        try:
+            clone.set_weights(weights)
+            return clone
+        except ValueError:
+            pass  # shapes disagree (a damaged entry): train
+    clone.fit(x, y, epochs=int(epochs), batch_size=int(batch_size),
+              validation_split=float(validation_split), verbose=0)
+    _keep_weights(key, [np.asarray(w) for w in clone.get_weights()])
+    return clone
 
 
 def batch_size_from_steps(n_rows: int, steps: int) -> int:

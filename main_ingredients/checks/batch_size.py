@@ -292,7 +292,7 @@ def accuracy_sealed(model, history, x, y) -> None:
     _agrees_with_history(model, history, x, y, "model", "history")
     x_array, y_array = rows(x, y)
     seed = RETRAIN_SEEDS[0]
-    clone, _ = retrain(model, x_array, y_array, seed=seed, epochs=EPOCHS, batch_size=BATCH_SIZE,
+    clone = retrain(model, x_array, y_array, seed=seed, epochs=EPOCHS, batch_size=BATCH_SIZE,
                        validation_split=VALIDATION_SPLIT)
     val_accuracy, val_loss = validation_scores(clone, x_array, y_array)
     require(val_accuracy >= MIN_VAL_ACCURACY and val_loss <= MAX_VAL_LOSS,

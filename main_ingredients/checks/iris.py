@@ -269,7 +269,7 @@ def accuracy_sealed(model, history) -> None:
     steps, batch_size, epochs = recipe(model, history)
     x, y = data()
     for seed in RETRAIN_SEEDS:
-        clone, _ = retrain(model, x, y, seed=seed, epochs=epochs, batch_size=batch_size,
+        clone = retrain(model, x, y, seed=seed, epochs=epochs, batch_size=batch_size,
                            validation_split=VALIDATION_SPLIT)
         xv, yv = validation_rows()
         held_out = float(np.mean(predict(clone, xv).argmax(axis=1) == yv.argmax(axis=1)))

@@ -163,7 +163,7 @@ def convergence_sealed(model, history) -> None:
     batch_size = fit_batch_size(history, len(x))
     target = logreg_loss()
     for seed in RETRAIN_SEEDS:
-        clone, _ = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)
+        clone = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)
         value = log_loss(clone)
         require(abs(value - target) <= MAX_LOSS_GAP,
                 f"Your recipe does not reliably converge: re-trained from scratch (seed {seed}) for {EPOCHS} epochs, "

@@ -122,7 +122,7 @@ def fit_sealed(model, history) -> None:
     x, y = data()
     batch_size = fit_batch_size(history, len(x))
     for seed in RETRAIN_SEEDS:
-        clone, _ = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)
+        clone = retrain(model, x, y, seed=seed, epochs=EPOCHS, batch_size=batch_size)
         mse = float(np.mean((predict(clone, x)[:, 0] - y) ** 2))
         intercept, slope = line(clone)
         require(mse <= MAX_MSE and abs(slope - 5.0) <= MAX_SLOPE_ERROR and abs(intercept - 30.0) <= MAX_INTERCEPT_ERROR,
