@@ -31,7 +31,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_checks", "ensure_server", "stop_server", "check_cells", "memory_limit"]
+__all__ = ["run_checks", "ensure_server", "stop_server", "check_cells", "memory_limit", "EXPORT_ERROR"]
+
+#: ``ename`` of a cell whose exported artifacts are missing or damaged (the notebook's own code
+#: interfered with the export, or the kernel died before it).
+EXPORT_ERROR = "ExportError"
 
 _lock = threading.Lock()
 _server: dict[str, Any] = {}
@@ -95,6 +99,13 @@ def check_cells(cells: list[dict], folder: str) -> dict[str, Any]:
         sink = io.StringIO()
         try:
             values = artifacts.load(Path(folder) / gid)
+        except (ValueError, OSError) as error:
+            results[gid] = (EXPORT_ERROR, f"The grader could not read what your notebook exported after "
+                            f"this test cell ({error}). Your code must leave the grader's export alone "
+                            "(the hidden folder ~/.sealed and the cells the grader runs); run the "
+                            "notebook again from a fresh kernel.")
+            continue
+        try:
             namespace = _namespace(values)
             keras.backend.clear_session()
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():

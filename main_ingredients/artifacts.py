@@ -379,22 +379,25 @@ def load(folder: str | os.PathLike) -> dict[str, Any]:
     -------
     dict of str to object
         name -> value (models, ``keras.callbacks.History`` objects, arrays...); missing
-        names are absent, so a check about them fails as it does in the kernel. An empty
-        dict when there is no (readable) manifest.
+        names are absent, so a check about them fails as it does in the kernel.
 
     Raises
     ------
     ValueError
-        If the folder is larger than :data:`MAX_BYTES` or holds symbolic links.
+        If nothing was exported (no manifest), the manifest is damaged, or the folder is
+        larger than :data:`MAX_BYTES` or holds symbolic links.
     """
     folder = Path(folder)
-    if not (folder / MANIFEST).is_file() or folder.is_symlink():
-        return {}
+    if folder.is_symlink() or not (folder / MANIFEST).is_file() or (folder / MANIFEST).is_symlink():
+        raise ValueError("nothing was exported after this cell")
     if _folder_size(folder) > MAX_BYTES:
         raise ValueError(f"the exported artifacts are larger than {MAX_BYTES // 2**20} MB")
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    if not isinstance(manifest, dict):
-        raise ValueError("malformed manifest")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict) or not all(isinstance(entry, dict) for entry in manifest.values()):
+        raise ValueError("the list of exported values is damaged")
     values: dict[str, Any] = {}
     for name, entry in manifest.items():
         if not isinstance(entry, dict) or not str(name).isidentifier() or entry.get("kind") == "missing":

@@ -136,6 +136,32 @@ def test_symlinks_and_oversized_artifacts_are_refused(trained, tmp_path, monkeyp
         artifacts.load(folder / "cell")
 
 
+@pytest.mark.parametrize(("manifest", "message"), [
+    (None, "nothing was exported"),
+    ('{"__ndarray__": "|O", "shape": [1], "data": [42]}', "damaged"),
+    ("not json", "damaged"),
+])
+def test_a_missing_or_damaged_export_is_named(tmp_path, manifest, message):
+    folder = tmp_path / "cell"
+    folder.mkdir()
+    if manifest is not None:
+        (folder / artifacts.MANIFEST).write_text(manifest)
+    with pytest.raises(ValueError, match=message):
+        artifacts.load(folder)
+
+
+@pytest.mark.slow
+def test_the_checker_fails_a_cell_whose_export_is_damaged_with_a_clear_message(tmp_path):
+    from grader.checker import EXPORT_ERROR, check_cells
+
+    (tmp_path / "test-a").mkdir()
+    (tmp_path / "test-a" / artifacts.MANIFEST).write_text("[1, 2]")
+    result = check_cells([{"grade_id": "test-a", "source": "assert True"},
+                          {"grade_id": "test-b", "source": "assert True"}], str(tmp_path))
+    assert result["test-a"][0] == EXPORT_ERROR and "damaged" in result["test-a"][1]
+    assert result["test-b"][0] == EXPORT_ERROR and "nothing was exported" in result["test-b"][1]
+
+
 # --------------------------------------------------------------------------- the checker process
 
 @pytest.mark.slow
