@@ -580,6 +580,14 @@ def _kill_tree(pid: int) -> None:
         pass
 
 
+def default_workers() -> int:
+    """The default of ``--workers``: the number of cores this process may run on (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _warm_checker(root, overrides) -> None:
     """Start the sealed checker here, before the grading jobs fork, so they all share it
     (TensorFlow is imported once per run, not once per submission)."""
@@ -962,7 +970,7 @@ def autograde(
     processes: int | None = None,
     notebook_timeout: int | None = None,
     resume: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     on_start: Callable[[int, int, str, str], None] | None = None,
     on_done: Callable[[SubmissionStatus], None] | None = None,
     on_running: Callable[[list[str]], None] | None = None,
@@ -988,10 +996,11 @@ def autograde(
     resume : bool, default False
         Complete the last run, which was killed half-way: grade only its submissions that
         it did not finish (``in progress`` or not reached). Nothing is graded twice.
-    workers : int, default 1
+    workers : int or None, default None
         Submissions graded at once (each in its own forked process and sandbox, each into a
         private gradebook copy; this process alone writes the course's gradebook, in the
-        order they finish). Any number gives the same grades.
+        order they finish). Any number gives the same grades. ``None``:
+        :func:`default_workers` (the cores this process may use); 1: one at a time.
     on_start : callable(index, total, student, assignment) or None
         Called before each submission starts (a progress bar).
     on_done : callable(SubmissionStatus) or None
@@ -1033,7 +1042,7 @@ def autograde(
         pairs = plan_submissions(root, assignments, students)
         run_id = start_run(root, pairs)
     known = _course_assignments(root)
-    workers = max(1, int(workers or 1)) if isolation == "fork" else 1
+    workers = max(1, int(workers or default_workers())) if isolation == "fork" else 1
     if pairs and isolation == "fork":
         _warm_checker(root, overrides)
     order = {pair: i for i, pair in enumerate(pairs)}

@@ -56,7 +56,7 @@ def _duration(seconds: float) -> str:
 
 def run_autograde(root, assignments, students, timeout, strict, console: Console, *, sandbox: bool = True,
                   memory: Optional[str] = None, processes: Optional[int] = None,
-                  notebook_timeout: Optional[int] = None, resume: bool = False, workers: int = 1) -> int:
+                  notebook_timeout: Optional[int] = None, resume: bool = False, workers: Optional[int] = None) -> int:
     """Autograde with a progress bar; print one line per submission and a summary. Return the exit code."""
     from rich.markup import escape
 
@@ -245,7 +245,7 @@ def autograde_cmd(
     processes: Optional[int] = typer.Option(None, "--processes", min=8, help="Processes and threads per notebook, at least 8 (default: c.Sandbox.processes, 256)."),
     no_sandbox: bool = typer.Option(False, "--no-sandbox", help="Run students' code without the sandbox, as you: it can then read the hidden tests and write the gradebook. For machines where no sandbox can start (and to measure its cost); printed and recorded in every status."),
     resume: bool = typer.Option(False, "--resume", help="Complete the last run, stopped half-way: grade only what it did not finish."),
-    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Submissions graded at once, each in its own process and sandbox (the gradebook still has one writer)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Submissions graded at once, each in its own process and sandbox (the gradebook still has one writer; default: the number of cores, 1 grades one at a time)."),
     strict: bool = typer.Option(False, "--strict", help="Mark duplicated grade cells failed instead of repairing them."),
     root: Optional[Path] = RootOption,
 ) -> None:

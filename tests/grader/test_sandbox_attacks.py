@@ -156,7 +156,8 @@ def test_every_attack_succeeds_without_the_sandbox(toy_root):
     try:
         # last week's grading put the attacker's rows in the gradebook (the attack updates them)
         grade(root, "autograde", "--no-sandbox", "--student", "write_gradebook")
-        run = grade(root, "autograde", "--no-sandbox", *BUDGETS)
+        # one at a time: the attack forges the status of a classmate graded before it
+        run = grade(root, "autograde", "--no-sandbox", "--workers", "1", *BUDGETS)
         assert "sandbox: OFF" in run.stdout, run.stdout
         statuses = {s: r for (s, a), r in load_statuses(status_path(root)).items()}
         assert statuses["read_hidden"].sandbox is False
@@ -216,7 +217,7 @@ def test_kill_attack_stops_an_unsandboxed_run_but_not_a_sandboxed_one(toy_root):
     submit(root, "kill_grader", filled(root, attack_code("kill_grader", root, marker)))
     submit(root, "later", filled(root))
     # 5. without the sandbox the student's cell kills `python -m grader autograde` itself
-    run = grade(root, "autograde", "--no-sandbox")
+    run = grade(root, "autograde", "--no-sandbox", "--workers", "1")
     assert run.returncode == -9, run.stdout + run.stderr
     statuses = load_statuses(status_path(root))
     assert statuses[("kill_grader", "toy")].status == "in progress"  # the record a killed run leaves
@@ -235,7 +236,7 @@ def test_a_killed_run_is_completed_by_resume_and_nothing_is_graded_twice(toy_roo
         submit(root, student, filled(root, ANSWER + "\nimport time\ntime.sleep(2)"))
     tmp = root.parent / "tmp"
     tmp.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "autograde", "--root", str(root)],
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "autograde", "--workers", "1", "--root", str(root)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             env=dict(os.environ, TMPDIR=str(tmp)))
     deadline = time.monotonic() + 120
