@@ -34,6 +34,7 @@ __all__ = [
     "write_reports",
     "INTEGRITY_COLUMNS",
     "check_integrity",
+    "check_gradebook",
 ]
 
 #: Columns of :func:`collect_scores`, with their dtypes.
@@ -98,6 +99,17 @@ def _engine(db_url: str):
         raise GradebookError(f"{db_url} is not an nbgrader gradebook (missing tables: "
                              f"{', '.join(sorted(needed - tables))})")
     return engine
+
+
+def check_gradebook(db_url: str) -> None:
+    """Open the gradebook ``db_url`` once, to fail early with a clear message.
+
+    Raises
+    ------
+    GradebookError
+        If the database is absent, cannot be reached, or is not an nbgrader gradebook.
+    """
+    _engine(db_url).dispose()
 
 
 def _query(engine, sql: str, course_id: str | None) -> pd.DataFrame:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-__all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids", "ensure_tools_on_path"]
+__all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids", "ensure_tools_on_path",
+           "using_gradebook"]
 
 #: The folder holding ``nbgrader_config.py`` when the package is used from a checkout.
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,11 +48,53 @@ def find_course_root(root: str | os.PathLike | None = None) -> Path:
     )
 
 
+#: The gradebook of this run when ``--db`` names one (see :func:`using_gradebook`).
+_GRADEBOOK: ContextVar[str | None] = ContextVar("grader_gradebook", default=None)
+
+
+@contextmanager
+def using_gradebook(db_url: str | None) -> Iterator[None]:
+    """Within the block, :func:`load_config` names ``db_url`` as the course's gradebook.
+
+    What ``--db`` does: one run of the grader writes and reads another gradebook (a
+    PostgreSQL server shared by several graders, say) than ``nbgrader_config.py`` names.
+
+    Parameters
+    ----------
+    db_url : str or None
+        An SQLAlchemy database URL (``sqlite:////abs/path.db``, ``postgresql://user@host/db``);
+        ``None`` changes nothing.
+
+    Raises
+    ------
+    ValueError
+        If ``db_url`` is not a database URL.
+    """
+    if db_url is None:
+        yield
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(db_url)
+    except ArgumentError:
+        raise ValueError(f"{db_url!r} is not a database URL (e.g. postgresql://user@host/gradebook or "
+                         "sqlite:////path/to/gradebook.db)") from None
+    token = _GRADEBOOK.set(db_url)
+    try:
+        yield
+    finally:
+        _GRADEBOOK.reset(token)
+
+
 def load_config(root: str | os.PathLike | None = None) -> Config:
     """Load ``nbgrader_config.py`` of the course as a traitlets ``Config``.
 
     ``CourseDirectory.root`` is set to the resolved root, whatever the file says,
-    so a copy of the course (a temporary folder in tests) grades itself.
+    so a copy of the course (a temporary folder in tests) grades itself; a SQLite
+    gradebook is the root's ``gradebook.db``. Inside :func:`using_gradebook` the
+    gradebook is the one it names.
 
     Parameters
     ----------
@@ -62,7 +108,9 @@ def load_config(root: str | os.PathLike | None = None) -> Config:
     course_root = find_course_root(root)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
     cfg.CourseDirectory.root = str(course_root)
-    if str(cfg.CourseDirectory.get("db_url", "")).startswith("sqlite:///"):
+    if _GRADEBOOK.get():
+        cfg.CourseDirectory.db_url = _GRADEBOOK.get()
+    elif str(cfg.CourseDirectory.get("db_url", "")).startswith("sqlite:///"):
         cfg.CourseDirectory.db_url = "sqlite:///" + str(course_root / "gradebook.db")
     return cfg
 

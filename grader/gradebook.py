@@ -10,15 +10,22 @@ nbgrader keeps them on a re-grade.
 
 So several submissions can be graded at once (``--workers``) and SQLite still has exactly
 one writer, and every mode writes the same rows.
+
+A server gradebook (PostgreSQL: ``c.CourseDirectory.db_url = "postgresql://..."`` or
+``--db``) lets several graders (TAs, machines) write at once: the private copy is then a
+SQLite file holding the course's definitions and the graded student's rows, read in one
+snapshot, and the merge is tried again when it meets another grader's
+concurrent write.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
-__all__ = ["sqlite_path", "private_copy", "merge_submission"]
+__all__ = ["sqlite_path", "private_copy", "merge_submission", "STUDENT_TABLES"]
 
 
 def sqlite_path(db_url: str) -> Path | None:
@@ -28,15 +35,25 @@ def sqlite_path(db_url: str) -> Path | None:
     return None
 
 
-def private_copy(db_url: str, dest: str | os.PathLike) -> str:
+#: Tables holding one student's work; a private copy from a server database holds the graded
+#: student's rows only (the course's definitions are copied whole).
+STUDENT_TABLES = ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")
+
+
+def private_copy(db_url: str, dest: str | os.PathLike, *, student: str | None = None) -> str:
     """Copy the gradebook ``db_url`` into the folder ``dest``; return the copy's URL.
 
     Parameters
     ----------
     db_url : str
-        A ``sqlite:///`` URL of the course's gradebook.
+        The course's gradebook: a ``sqlite:///`` URL (copied whole with SQLite's online
+        backup) or a server database such as ``postgresql://user@host/db`` (copied table by
+        table in one consistent read: the course's assignments, notebooks and cells, and the
+        rows of ``student`` only when it is given).
     dest : path-like
         An existing folder (the submission's private temporary folder).
+    student : str or None
+        The student graded into the copy (server databases only; ``None``: every student).
 
     Returns
     -------
@@ -45,14 +62,14 @@ def private_copy(db_url: str, dest: str | os.PathLike) -> str:
 
     Raises
     ------
-    ValueError
-        If ``db_url`` is not a SQLite URL (a server database needs no private copy: see
-        the throughput issue's PostgreSQL support).
+    sqlalchemy.exc.SQLAlchemyError
+        If the server database cannot be read.
     """
+    target = Path(dest) / "gradebook.db"
     path = sqlite_path(db_url)
     if path is None:
-        raise ValueError(f"a private gradebook copy needs a sqlite:/// URL, not {db_url!r}")
-    target = Path(dest) / "gradebook.db"
+        _copy_from_server(db_url, target, student)
+        return f"sqlite:///{target}"
     src = sqlite3.connect(str(path))
     try:
         dst = sqlite3.connect(str(target))
@@ -63,6 +80,41 @@ def private_copy(db_url: str, dest: str | os.PathLike) -> str:
     finally:
         src.close()
     return f"sqlite:///{target}"
+
+
+def _copy_from_server(db_url: str, target: Path, student: str | None) -> None:
+    """A SQLite gradebook at ``target`` with the rows of the server database ``db_url``."""
+    from nbgrader.api import Base, Gradebook
+    from sqlalchemy import create_engine, delete, select
+
+    with Gradebook(f"sqlite:///{target}", "_"):
+        pass  # nbgrader creates its schema (and its migration stamp) in the new file
+    source = create_engine(db_url, future=True)
+    copy = create_engine(f"sqlite:///{target}", future=True)
+    kept: dict[str, list] = {}
+    try:
+        with source.connect() as src, copy.begin() as dst:
+            if source.dialect.name == "postgresql":  # one snapshot: other graders may be writing
+                src = src.execution_options(isolation_level="REPEATABLE READ")
+            with src.begin():
+                for table in Base.metadata.sorted_tables:
+                    dst.execute(delete(table))
+                    query = select(table)
+                    if student is not None and table.name in STUDENT_TABLES:
+                        query = query.where({
+                            "student": lambda t: t.c.id == student,
+                            "submitted_assignment": lambda t: t.c.student_id == student,
+                            "submitted_notebook": lambda t: t.c.assignment_id.in_(kept["submitted_assignment"]),
+                            "grade": lambda t: t.c.notebook_id.in_(kept["submitted_notebook"]),
+                            "comment": lambda t: t.c.notebook_id.in_(kept["submitted_notebook"]),
+                        }[table.name](table))
+                    rows = [dict(row._mapping) for row in src.execute(query)]
+                    kept[table.name] = [row["id"] for row in rows]
+                    if rows:
+                        dst.execute(table.insert(), rows)
+    finally:
+        source.dispose()
+        copy.dispose()
 
 
 def merge_submission(src_url: str, dst_url: str, course_id: str, assignment: str, student: str) -> None:
@@ -82,7 +134,29 @@ def merge_submission(src_url: str, dst_url: str, course_id: str, assignment: str
     ------
     nbgrader.api.MissingEntry
         If the submission is not in ``src_url`` (nbgrader did not grade it).
+    sqlalchemy.exc.SQLAlchemyError
+        If the course's gradebook cannot be written (after :data:`MERGE_ATTEMPTS` tries when
+        other graders write the same rows at once).
     """
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    for attempt in range(MERGE_ATTEMPTS):
+        try:
+            _merge(src_url, dst_url, course_id, assignment, student)
+            return
+        except (IntegrityError, OperationalError):
+            # another grader wrote the same rows at the same moment (a server database): the
+            # merge is idempotent, so it is tried again on what is there now
+            if attempt == MERGE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+#: Attempts of a merge that meets another grader's concurrent write (server databases).
+MERGE_ATTEMPTS = 5
+
+
+def _merge(src_url: str, dst_url: str, course_id: str, assignment: str, student: str) -> None:
     import warnings
 
     from nbgrader.api import Gradebook

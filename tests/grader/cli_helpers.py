@@ -64,12 +64,13 @@ def submit(root: Path, student: str, nb=None, *, name: str = "toy.ipynb", raw: s
     return path
 
 
-def gradebook_scores(root: Path, assignment: str = "toy") -> dict[str, float]:
-    """Each student's score for ``assignment`` straight from the toy course's gradebook."""
+def gradebook_scores(root: Path | None, assignment: str = "toy", *, db_url: str | None = None) -> dict[str, float]:
+    """Each student's score for ``assignment`` straight from the toy course's gradebook
+    (``root/gradebook.db``, or the database ``db_url``)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     out = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "toy-course") as gb:
+    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}", "toy-course") as gb:
         for student in gb.students:
             try:
                 out[student.id] = gb.find_submission(assignment, student.id).score
