@@ -734,8 +734,10 @@ def _job_status(job_or_pair, status: str, reason: str = "", notes=(), score=None
 
 
 def _start_job(root: Path, assignment: str, student: str, overrides, *, strict: bool, sandbox: bool,
-               run_id: str, isolation: str):
+               run_id: str, isolation: str, remote=None):
     """Stage a submission and start grading it; return a :class:`_Job`, or a final status.
+
+    ``remote`` (a :class:`grader.remote.DaskGrading`) sends it to a Dask worker instead.
 
     Runs in the coordinating process: discovery, staging and the private gradebook copy.
     """
@@ -762,11 +764,13 @@ def _start_job(root: Path, assignment: str, student: str, overrides, *, strict: 
 
     settings = Sandbox(config=cfg)
     job = _Job(student, assignment, tmp, notes, _gradebook_snapshot(root, assignment, student),
-               private_copy(cfg.CourseDirectory.db_url, folder),
+               private_copy(cfg.CourseDirectory.db_url, folder, student=student),
                len(expected_notebooks(root, assignment)) * (settings.notebook_timeout + GUARD_MARGIN), start)
     args = (str(root), str(folder / "submitted"), assignment, student, _with_db(overrides, job.db_url),
             str(folder / "reports"))
-    if isolation == "fork":
+    if remote is not None:  # graded on a Dask worker; the results come back in poll_result()
+        job.process = remote.submit(job)
+    elif isolation == "fork":
         job.process = _fork_context().Process(
             target=_child, args=(*args, str(folder / ".result.json"), str(folder / ".nbgrader.log")), daemon=False)
         job.process.start()
@@ -789,6 +793,9 @@ def _poll_job(job: _Job) -> bool:
     if job.result is not None:
         return True
     proc = job.process
+    if hasattr(proc, "poll_result"):  # a grader.remote.RemoteJob: the worker has its own guard
+        job.result = proc.poll_result()
+        return job.result is not None
     if proc.is_alive():
         if time.monotonic() - job.start < job.guard:
             return False
@@ -971,6 +978,7 @@ def autograde(
     notebook_timeout: int | None = None,
     resume: bool = False,
     workers: int | None = None,
+    scheduler: str | None = None,
     on_start: Callable[[int, int, str, str], None] | None = None,
     on_done: Callable[[SubmissionStatus], None] | None = None,
     on_running: Callable[[list[str]], None] | None = None,
@@ -1001,6 +1009,13 @@ def autograde(
         private gradebook copy; this process alone writes the course's gradebook, in the
         order they finish). Any number gives the same grades. ``None``:
         :func:`default_workers` (the cores this process may use); 1: one at a time.
+        With ``scheduler``: submissions in flight on the cluster (``None``: as many as its
+        worker threads, counted again as workers come and go).
+    scheduler : str or None, default None
+        Address of a Dask ``distributed`` scheduler (``tcp://HOST:8786``): the notebooks are
+        graded on its workers (:mod:`grader.remote`), each needing the course package at the
+        pinned versions and bubblewrap (unless ``sandbox=False``); this process still stages
+        the submissions and alone writes the gradebook. ``isolation`` is then ignored.
     on_start : callable(index, total, student, assignment) or None
         Called before each submission starts (a progress bar).
     on_done : callable(SubmissionStatus) or None
@@ -1020,7 +1035,10 @@ def autograde(
     NoSubmissionsError
         If there is nothing to grade (or, with ``resume``, nothing left to resume).
     SandboxError
-        If the sandbox is wanted and cannot start here.
+        If the sandbox is wanted and cannot start here (on a connected Dask worker, with
+        ``scheduler``).
+    grader.remote.SchedulerError
+        If ``scheduler`` cannot be reached or one of its workers cannot grade.
     ValueError
         If ``memory`` is not a size.
     """
@@ -1028,7 +1046,13 @@ def autograde(
     root = find_course_root(root)
     overrides = sandbox_config(root, sandbox=sandbox, memory=memory, processes=processes,
                                notebook_timeout=notebook_timeout, timeout=timeout)
-    check_sandbox(root, overrides)
+    remote = None
+    if scheduler:
+        from grader.remote import DaskGrading
+
+        remote = DaskGrading(scheduler, root, overrides)  # checks the workers, the sandbox among them
+    else:
+        check_sandbox(root, overrides)
     path = status_path(root)
     if resume:
         record = interrupted_run(root)
@@ -1042,8 +1066,9 @@ def autograde(
         pairs = plan_submissions(root, assignments, students)
         run_id = start_run(root, pairs)
     known = _course_assignments(root)
+    given = workers  # with a scheduler, None: as many as the cluster's worker threads
     workers = max(1, int(workers or default_workers())) if isolation == "fork" else 1
-    if pairs and isolation == "fork":
+    if pairs and isolation == "fork" and remote is None:
         _warm_checker(root, overrides)
     order = {pair: i for i, pair in enumerate(pairs)}
     results: list[SubmissionStatus] = []
@@ -1065,7 +1090,7 @@ def autograde(
             on_running([f"{j.student} / {j.assignment}" for j in running])
 
     while pending or running:
-        while pending and len(running) < workers:
+        while pending and len(running) < (remote.slots(given) if remote else workers):
             index, (student, assignment) = pending.pop(0)
             if on_start is not None:
                 on_start(index, len(pairs), student, assignment)
@@ -1079,7 +1104,7 @@ def autograde(
             if assignment not in ready:
                 ready[assignment] = _ensure_in_gradebook(root, assignment)
             job = _start_job(root, assignment, student, overrides, strict=strict, sandbox=sandbox,
-                             run_id=run_id, isolation=isolation)
+                             run_id=run_id, isolation=isolation, remote=remote)
             if isinstance(job, SubmissionStatus):
                 record(job)
             else:
@@ -1093,6 +1118,8 @@ def autograde(
         if running and not finished:
             time.sleep(0.1)
     finish_run(root, run_id)
+    if remote is not None:
+        remote.close()
     results.sort(key=lambda r: order.get((r.student, r.assignment), len(order)))
     return results
 

@@ -56,7 +56,8 @@ def _duration(seconds: float) -> str:
 
 def run_autograde(root, assignments, students, timeout, strict, console: Console, *, sandbox: bool = True,
                   memory: Optional[str] = None, processes: Optional[int] = None,
-                  notebook_timeout: Optional[int] = None, resume: bool = False, workers: Optional[int] = None) -> int:
+                  notebook_timeout: Optional[int] = None, resume: bool = False, workers: Optional[int] = None,
+                  scheduler: Optional[str] = None) -> int:
     """Autograde with a progress bar; print one line per submission and a summary. Return the exit code."""
     from rich.markup import escape
 
@@ -94,7 +95,7 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
         try:
             results = autograde(course_root, assignments or None, students or None, timeout=timeout, strict=strict,
                                 sandbox=sandbox, memory=memory, processes=processes,
-                                notebook_timeout=notebook_timeout, resume=resume, workers=workers,
+                                notebook_timeout=notebook_timeout, resume=resume, workers=workers, scheduler=scheduler,
                                 on_start=on_start, on_done=on_done, on_running=on_running)
         except (GraderError, ValueError) as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
@@ -246,16 +247,30 @@ def autograde_cmd(
     no_sandbox: bool = typer.Option(False, "--no-sandbox", help="Run students' code without the sandbox, as you: it can then read the hidden tests and write the gradebook. For machines where no sandbox can start (and to measure its cost); printed and recorded in every status."),
     resume: bool = typer.Option(False, "--resume", help="Complete the last run, stopped half-way: grade only what it did not finish."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Submissions graded at once, each in its own process and sandbox (the gradebook still has one writer; default: the number of cores, 1 grades one at a time)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Grade on the workers of a Dask cluster (tcp://HOST:8786, started with `dask scheduler` / `dask worker`; docs/scaling.md). Each worker needs the course package at the pinned versions (pip install -c constraints.txt .) and bwrap (or --no-sandbox), not the course folder; this machine stages the submissions and alone writes the gradebook. --workers then caps the submissions in flight (default: the cluster's worker threads)."),
     strict: bool = typer.Option(False, "--strict", help="Mark duplicated grade cells failed instead of repairing them."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database for this run, e.g. postgresql://user@host/gradebook, shared by several graders writing at once (default: c.CourseDirectory.db_url of nbgrader_config.py, the course's gradebook.db)."),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Autograde submitted/<student>/<assignment>/, each notebook in the sandbox (--workers at once).
 
     Exit code 0: all graded (missing or skipped submissions are not errors); 1: some failed (see their reason); 2: nothing to grade, or no sandbox can start here (see --no-sandbox).
     """
-    raise typer.Exit(run_autograde(root, assignments, student, timeout, strict, _console(), sandbox=not no_sandbox,
-                                   memory=memory, processes=processes, notebook_timeout=notebook_timeout,
-                                   resume=resume, workers=workers))
+    from grader.collect import GradebookError, check_gradebook
+    from grader.course import using_gradebook
+
+    console = _console()
+    try:
+        with using_gradebook(db):
+            if db:
+                check_gradebook(db)
+            code = run_autograde(root, assignments, student, timeout, strict, console, sandbox=not no_sandbox,
+                                 memory=memory, processes=processes, notebook_timeout=notebook_timeout,
+                                 resume=resume, workers=workers, scheduler=scheduler)
+    except (ValueError, GradebookError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        code = EXIT_USAGE
+    raise typer.Exit(code)
 
 
 @app.command("collect")
