@@ -57,6 +57,7 @@ __all__ = [
     "prepare_submission",
     "autograde_submission",
     "autograde",
+    "setup_failure",
     "exit_code",
     "failure_reason",
     "ISOLATIONS",
@@ -840,6 +841,9 @@ def _finish_job(root: Path, job: _Job, *, sandbox: bool, run_id: str) -> Submiss
         absent = [n for n in expected_notebooks(root, job.assignment) if not (autograded / n).is_file()]
         if absent:
             return final("failed", "nbgrader wrote no autograded notebook " + ", ".join(absent), notes)
+        broken = setup_failure(autograded, expected_notebooks(root, job.assignment))
+        if broken:  # nothing merged: a zero here would blame the student for the grader's environment
+            return final("failed", broken, notes)
         cfg = load_config(root)
         try:
             merge_submission(job.db_url, cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id,
@@ -852,6 +856,45 @@ def _finish_job(root: Path, job: _Job, *, sandbox: bool, run_id: str) -> Submiss
         return final("graded", "", notes, score, max_score, grades=after)
     finally:
         job.tmp.cleanup()
+
+
+def setup_failure(folder: Path, notebooks: Iterable[str]) -> str | None:
+    """Why the grading environment is broken, judged from autograded notebooks; else None.
+
+    A locked code cell *before the first answer cell* (the set-up cell: imports, data) that
+    ends in an error did not fail because of the student's answer: the course package or a
+    dependency is missing or broken where the notebook ran (a virtual environment built for
+    another checkout, a worker without the course). Grading it would give every student 0.
+
+    Parameters
+    ----------
+    folder : Path
+        ``autograded/<student>/<assignment>/``.
+    notebooks : iterable of str
+        The notebook file names to look at.
+
+    Returns
+    -------
+    str or None
+        A reason naming the cell and the error, for a ``failed`` status.
+    """
+    for name in notebooks:
+        nb, _ = _read_notebook(folder / name)
+        if nb is None:  # unreadable: reported elsewhere
+            continue
+        for index, cell in enumerate(nb.cells):
+            meta = _nbg(cell)
+            if meta.get("solution") or meta.get("grade"):
+                break  # the student's part begins
+            if cell.cell_type != "code" or not meta.get("locked"):
+                continue
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    return (f"the set-up cell {meta.get('grade_id') or index} of {name} failed before any "
+                            f"answer ran ({out.get('ename')}: {str(out.get('evalue'))[:200]}): the grading "
+                            "environment is broken (is the course package importable where the notebook "
+                            "runs?); nothing was recorded, fix it and grade again")
+    return None
 
 
 def autograde_submission(
