@@ -102,7 +102,18 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
             return EXIT_USAGE
     console.print(summary_line(results, time.monotonic() - start), soft_wrap=True)
     console.print(sandbox_line(settings), soft_wrap=True)
+    console.print(run_line(course_root, workers, scheduler), soft_wrap=True)
     return exit_code(results)
+
+
+def run_line(course_root, workers: Optional[int], scheduler: Optional[str]) -> str:
+    """The last line of an autograde run: which gradebook was written, and how many notebooks ran at once."""
+    from grader.autograde import default_workers
+    from grader.course import load_config
+
+    where = (f"on the Dask cluster at {scheduler}" + (f", at most {workers} at a time" if workers else "")
+             if scheduler else f"{workers or default_workers()} at a time (--workers)")
+    return f"gradebook: {_shown_url(str(load_config(course_root).CourseDirectory.db_url))}; notebooks graded {where}"
 
 
 def sandbox_line(settings) -> str:
@@ -151,22 +162,34 @@ def summary_line(results, seconds: float) -> str:
     return f"[bold]autograde:[/] {summary} ({_plural(len(results), 'submission')} in {_duration(seconds)})"
 
 
+def _shown_url(db_url: str) -> str:
+    """A gradebook URL as printed: its password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - printed as given
+        return db_url
+
+
 def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
     """Collect the gradebook into reports and print the summary. Return (exit code, scores)."""
     from grader.collect import GradebookError, check_integrity, collect_scores, collect_tests, write_reports
-    from grader.course import find_course_root, load_config
+    from grader.course import check_db_url, find_course_root, load_config
     from grader.status import load_statuses, status_path
 
     course_root = find_course_root(root)
     db_url = db or load_config(course_root).CourseDirectory.db_url
     statuses = load_statuses(status_path(course_root))
     try:
+        check_db_url(db_url)
         scores = collect_scores(db_url, statuses)
         tests = collect_tests(db_url, statuses, scores=scores)
         integrity = check_integrity(db_url, statuses, course_root)
-    except GradebookError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+    except (GradebookError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         return EXIT_USAGE, None
+    console.print(f"gradebook: {_shown_url(db_url)}", soft_wrap=True)
     out = Path(out) if out else course_root / "reports"
     paths = write_reports(scores, tests, out, integrity)
     print_summary(scores, tests, console)
@@ -276,7 +299,7 @@ def autograde_cmd(
 @app.command("collect")
 def collect_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for grades.csv, tests.csv, integrity.csv and score_distribution.png (default: <root>/reports)."),
-    db: Optional[str] = typer.Option(None, "--db", help="Gradebook database URL (default: the course's gradebook.db)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database URL, e.g. postgresql://user@host/gradebook (default: c.CourseDirectory.db_url of nbgrader_config.py, the course's gradebook.db)."),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Read the gradebook, write the reports and print the summary. Exit code 2 if there is no gradebook."""

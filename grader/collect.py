@@ -96,8 +96,10 @@ def _engine(db_url: str):
     needed = {"assignment", "notebook", "base_cell", "grade_cells", "student", "submitted_assignment",
               "submitted_notebook", "grade"}
     if not needed <= tables:
+        hint = ("; an empty database: release the assignments into it first (set "
+                "c.CourseDirectory.db_url to this URL in nbgrader_config.py, then `make release`)") if not tables else ""
         raise GradebookError(f"{db_url} is not an nbgrader gradebook (missing tables: "
-                             f"{', '.join(sorted(needed - tables))})")
+                             f"{', '.join(sorted(needed - tables))}){hint}")
     return engine
 
 
@@ -109,6 +111,10 @@ def check_gradebook(db_url: str) -> None:
     GradebookError
         If the database is absent, cannot be reached, or is not an nbgrader gradebook.
     """
+    path = db_url[len("sqlite:///"):] if db_url.startswith("sqlite:///") else None
+    if path and path != ":memory:" and not Path(path).is_file():
+        raise GradebookError(f"no gradebook at {path}: check the path (an absolute path takes four slashes: "
+                             "sqlite:////home/ta/course/gradebook.db)")
     _engine(db_url).dispose()
 
 

@@ -13,7 +13,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 __all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids", "ensure_tools_on_path",
-           "using_gradebook"]
+           "using_gradebook", "check_db_url"]
 
 #: The folder holding ``nbgrader_config.py`` when the package is used from a checkout.
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,27 @@ def find_course_root(root: str | os.PathLike | None = None) -> Path:
 _GRADEBOOK: ContextVar[str | None] = ContextVar("grader_gradebook", default=None)
 
 
+def check_db_url(db_url: str) -> None:
+    """Refuse what is not a gradebook URL, saying what one looks like.
+
+    Raises
+    ------
+    ValueError
+        If ``db_url`` does not parse as an SQLAlchemy URL, or uses the ``postgres://`` scheme
+        (SQLAlchemy knows only ``postgresql://``).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if db_url.startswith("postgres://"):
+        raise ValueError(f"{db_url!r}: the scheme is postgresql://, not postgres://")
+    try:
+        make_url(db_url)
+    except ArgumentError:
+        raise ValueError(f"{db_url!r} is not a database URL (e.g. postgresql://user@host/gradebook, or "
+                         "sqlite:////abs/path/gradebook.db for a file)") from None
+
+
 @contextmanager
 def using_gradebook(db_url: str | None) -> Iterator[None]:
     """Within the block, :func:`load_config` names ``db_url`` as the course's gradebook.
@@ -73,14 +94,7 @@ def using_gradebook(db_url: str | None) -> Iterator[None]:
     if db_url is None:
         yield
         return
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        make_url(db_url)
-    except ArgumentError:
-        raise ValueError(f"{db_url!r} is not a database URL (e.g. postgresql://user@host/gradebook or "
-                         "sqlite:////path/to/gradebook.db)") from None
+    check_db_url(db_url)
     token = _GRADEBOOK.set(db_url)
     try:
         yield

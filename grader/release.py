@@ -51,8 +51,30 @@ def generate_release(root: str | os.PathLike | None = None, assignments: list[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: release the assignments named in ``argv`` (default all)."""
-    names = generate_release(assignments=(argv if argv is not None else sys.argv[1:]) or None)
+    """``python -m grader.release [ASSIGNMENT ...] [--root DIR]``: what ``make release`` runs.
+
+    Writes ``release/`` and adds the assignments to the gradebook that ``nbgrader_config.py``
+    names (``c.CourseDirectory.db_url``: the course's ``gradebook.db``, or a PostgreSQL
+    server). Returns the exit code: 0, or 1 when nbgrader fails (its log is printed).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m grader.release", description=(
+        "Generate release/ from source/ (solutions and hidden tests removed) and add the assignments "
+        "to the gradebook named by c.CourseDirectory.db_url in nbgrader_config.py."))
+    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every one in source/)")
+    parser.add_argument("--root", help="the course folder (default: the current one, or this checkout)")
+    args = parser.parse_args(argv)
+    try:
+        unknown = sorted(set(args.assignments) - set(assignment_ids(args.root)))
+        if unknown:
+            print(f"error: no assignment {', '.join(unknown)} in source/ (there are: "
+                  f"{', '.join(assignment_ids(args.root))})", file=sys.stderr)
+            return 2
+        names = generate_release(args.root, assignments=args.assignments or None)
+    except (ReleaseError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"released {len(names)} assignment(s) to release/: {', '.join(names)}")
     return 0
 

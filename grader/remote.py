@@ -443,6 +443,10 @@ class DaskGrading:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - a dependency of the course package
             raise SchedulerError(f"--scheduler needs the 'distributed' package ({exc})") from exc
+        scheme = scheduler.split("://", 1)[0] if "://" in scheduler else ""
+        if scheme in ("http", "https"):
+            raise SchedulerError(f"{scheduler} is a web address (the dashboard's?); the scheduler's address "
+                                 "is the one `dask scheduler` prints as 'Scheduler at:', e.g. tcp://HOST:8786")
         self.scheduler = scheduler
         self.root = Path(root)
         self.overrides = overrides

@@ -182,6 +182,14 @@ def test_an_unreachable_scheduler_is_a_usage_error_before_the_run_starts(toy_roo
     assert not (toy_root / "autograded" / ".grader" / "run.json").exists()  # no run to --resume
 
 
+def test_the_dashboards_address_is_refused_with_the_right_one_named(toy_root):
+    submit(toy_root, "good", filled(toy_root))
+    result = CliRunner().invoke(app, ["autograde", "--scheduler", "http://127.0.0.1:8787", "--root", str(toy_root)])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "is a web address" in text and "tcp://HOST:8786" in text, text
+
+
 def test_workers_that_cannot_start_the_sandbox_are_named_before_anything_is_graded(toy_root, cluster):
     """The course's config travels to the workers: there it names a bwrap that does not exist."""
     with open(toy_root / "nbgrader_config.py", "a", encoding="utf-8") as fh:

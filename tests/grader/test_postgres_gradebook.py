@@ -62,6 +62,7 @@ def test_two_graders_write_one_postgresql_gradebook_at_once(tmp_path, postgres_u
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert all("graded 4, failed 0" in out for out in outputs), outputs
+    assert all("gradebook: postgresql://postgres@127.0.0.1:" in out and "2 at a time" in out for out in outputs)
 
     scores = gradebook_scores(None, db_url=postgres_url)
     expected = {f"{p}-{kind}": value for p in "ab" for kind, value in EXPECTED.items()}
@@ -111,6 +112,8 @@ def test_db_option_grades_into_a_server_gradebook(tmp_path, postgres_url):
 @pytest.mark.parametrize(("db", "message"), [
     ("not a url", "is not a database URL"),
     ("postgresql://postgres@127.0.0.1:1/gradebook", "cannot open the gradebook postgresql://"),
+    ("postgres://postgres@127.0.0.1/gradebook", "the scheme is postgresql://, not postgres://"),
+    ("sqlite:////nowhere/gradbook.db", "no gradebook at /nowhere/gradbook.db: check the path"),
 ])
 def test_a_bad_db_option_stops_before_grading_with_a_clear_message(toy_root, db, message):
     from typer.testing import CliRunner
@@ -122,3 +125,15 @@ def test_a_bad_db_option_stops_before_grading_with_a_clear_message(toy_root, db,
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split()), result.output
     assert not (toy_root / "autograded" / "good").exists()
+
+
+def test_an_empty_database_says_to_release_into_it_first(toy_root, postgres_url):
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    submit(toy_root, "good", filled(toy_root))
+    result = CliRunner().invoke(app, ["autograde", "--db", postgres_url, "--root", str(toy_root)])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "is not an nbgrader gradebook" in text and "release the assignments into it first" in text, text
