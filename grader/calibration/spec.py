@@ -63,8 +63,12 @@ class Mutant:
         For each solution cell's grade_id, ``(old, new)`` replacements applied in order
         to the reference solution code (markers removed). Every ``old`` must occur.
     fails : tuple of str
-        grade_ids of the test cells this mutant must fail (score 0). All other test
-        cells must give full points.
+        grade_ids of the test cells this mutant must fail (score 0) on every seed. All
+        other test cells must give full points, except those of ``may_fail``.
+    may_fail : tuple of str
+        grade_ids of test cells the same mistake may also fail on some seeds (a
+        consequence measured by the calibration, e.g. a layer that can stall training);
+        empty by default.
     description : str
         One line for the calibration table.
     replace : dict of str to str
@@ -76,6 +80,7 @@ class Mutant:
     edits: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     replace: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    may_fail: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

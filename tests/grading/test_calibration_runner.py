@@ -94,6 +94,17 @@ def test_analyse_reports_problems(result, needle):
     assert "PROBLEM" in render_markdown({"99-x": result})
 
 
+def test_may_fail_allows_an_extra_failure_but_not_a_missing_one():
+    allowed = _result([0.5], mutant_failed=("test-a", "test-b"))
+    allowed["mutants"]["m"]["may_fail"] = ["test-b"]
+    assert analyse(allowed) == []
+    md = render_markdown({"99-x": dict(allowed, problems=[])})
+    assert "test-a (may also fail: test-b)" in md and "| OK |" in md
+    missing = _result([0.5], mutant_failed=("test-b",))
+    missing["mutants"]["m"]["may_fail"] = ["test-b"]
+    assert any("expected ['test-a'] (and maybe ['test-b'])" in p for p in analyse(missing))
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("toy")
 def test_calibrate_the_toy_end_to_end(tmp_path):
