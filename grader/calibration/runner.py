@@ -651,7 +651,8 @@ def _render_sealed_bench() -> list[str]:
              "assignment autograded in the sandbox, median seconds per notebook, with the sealed checks "
              "(hidden re-training included) and with the whole test cells in the student's kernel as before. "
              "*Cold*: the re-training cache empty (the first notebook of a run, or a recipe no earlier "
-             "notebook had); *warm*: a classmate with the same recipe (re-trained once per run).",
+             "notebook had); *warm*: a classmate with the same recipe (re-trained once per run)."
+             + (f" Conditions: {bench['conditions']}" if bench.get("conditions") else ""),
              "", "| assignment | in the kernel | sealed, warm | overhead | sealed, cold | overhead |",
              "|---|---|---|---|---|---|"]
     for a, row in bench.get("assignments", {}).items():
