@@ -1,7 +1,7 @@
 """Bending the checks from the kernel, through the real ``python -m grader autograde``.
 
-Each kind of ``files/hostile/`` numbered 10-13 is one student of the toy cohort beside honest
-classmates: swallowing failures (an AST transformer, a silenced traceback display),
+Each kind of ``files/hostile/`` numbered 10-14 is one student of the toy cohort beside honest
+classmates: swallowing failures (an AST transformer, an input transformer, a silenced traceback display),
 values equal to anything, and tampering with the exported artifacts. With the sealed checks
 (the default) each attacker scores at most its honest score and its classmates are unchanged;
 the control grades the same cohort with ``c.SealTests.enabled = False`` in the course's
@@ -25,10 +25,10 @@ pytestmark = pytest.mark.slow
 
 #: attacker -> its score with sealed checks: the honest one (answer right: 2 points; doubled[1]
 #: wrong or no answer: 0); tampering with the export loses the points of every tampered cell
-ATTACKERS = {"swallow_ast": 2.0, "silence_tracebacks": 2.0, "forged_equality": 0.0, "tamper_artifacts": 0.0}
+ATTACKERS = {"swallow_ast": 2.0, "swallow_input": 2.0, "silence_tracebacks": 2.0, "forged_equality": 0.0, "tamper_artifacts": 0.0}
 #: the kinds that work when the hidden tests run in the kernel (full marks there); a silenced
 #: traceback display does not (IPython still reports the failure as an error output)
-BENDS_THE_KERNEL = {"swallow_ast", "forged_equality"}
+BENDS_THE_KERNEL = {"swallow_ast", "swallow_input", "forged_equality"}
 
 
 def cohort(root, marker):
