@@ -82,6 +82,21 @@ def private_copy(db_url: str, dest: str | os.PathLike, *, student: str | None = 
     return f"sqlite:///{target}"
 
 
+def _student_rows(table, student: str, kept: dict[str, list]):
+    """The WHERE clause keeping ``student``'s rows of a :data:`STUDENT_TABLES` table.
+
+    ``kept`` holds the ids already copied from the tables before it (nbgrader's tables are
+    visited parents first), so a notebook's grades follow its submission.
+    """
+    if table.name == "student":
+        return table.c.id == student
+    if table.name == "submitted_assignment":
+        return table.c.student_id == student
+    if table.name == "submitted_notebook":
+        return table.c.assignment_id.in_(kept["submitted_assignment"])
+    return table.c.notebook_id.in_(kept["submitted_notebook"])  # grade, comment
+
+
 def _copy_from_server(db_url: str, target: Path, student: str | None) -> None:
     """A SQLite gradebook at ``target`` with the rows of the server database ``db_url``."""
     from nbgrader.api import Base, Gradebook
@@ -101,13 +116,7 @@ def _copy_from_server(db_url: str, target: Path, student: str | None) -> None:
                     dst.execute(delete(table))
                     query = select(table)
                     if student is not None and table.name in STUDENT_TABLES:
-                        query = query.where({
-                            "student": lambda t: t.c.id == student,
-                            "submitted_assignment": lambda t: t.c.student_id == student,
-                            "submitted_notebook": lambda t: t.c.assignment_id.in_(kept["submitted_assignment"]),
-                            "grade": lambda t: t.c.notebook_id.in_(kept["submitted_notebook"]),
-                            "comment": lambda t: t.c.notebook_id.in_(kept["submitted_notebook"]),
-                        }[table.name](table))
+                        query = query.where(_student_rows(table, student, kept))
                     rows = [dict(row._mapping) for row in src.execute(query)]
                     kept[table.name] = [row["id"] for row in rows]
                     if rows:
