@@ -57,9 +57,14 @@ c.Execute.interrupt_on_timeout = True
 # grader.preprocessors.SandboxedExecute replaces nbgrader's Execute in autograde (so
 # `python -m grader autograde`, `nbgrader autograde` and the formgrader's Autograde button
 # all get it; `nbgrader validate` keeps the plain kernel). See docs/grader.md, "Security model".
-from grader.preprocessors import AUTOGRADE_PREPROCESSORS  # noqa: E402
+from grader.preprocessors import (  # noqa: E402
+    AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS, SUBMISSION_EXPORTER)
 
 c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+# Repairs first (deleted locked cells back in place, duplicated grade_ids, older metadata,
+# bad widget metadata) and a reader that accepts a byte-order mark: see docs/grader.md.
+c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
+c.Autograde.exporter_class = SUBMISSION_EXPORTER
 c.Sandbox.memory = "4GiB"          # per notebook: the kernel and every process it starts
 c.Sandbox.processes = 256          # tasks (processes + threads) at once
 c.Sandbox.notebook_timeout = 900   # seconds for the whole notebook, whatever its cell count

@@ -29,7 +29,6 @@ The functions return results and raise :class:`GraderError` subclasses; they nev
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -45,6 +44,7 @@ import nbformat
 from grader.course import ensure_tools_on_path, find_course_root, load_config
 from grader.gradebook import private_copy
 from grader.status import SubmissionStatus, load_statuses, status_dir, status_path, update_statuses
+from grader.preprocessors.repair import duplicate_grade_ids, repair_notebook
 
 __all__ = [
     "GraderError",
@@ -224,19 +224,10 @@ def _nbg(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def _grade_id(cell) -> str | None:
-    return _nbg(cell).get("grade_id")
-
-
-def _is_graded_kind(cell) -> bool:
-    m = _nbg(cell)
-    return bool(m.get("grade") or m.get("solution") or m.get("locked") or m.get("task"))
-
-
 def _read_notebook(path: Path):
     """Return (notebook, None) or (None, reason)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is read, not refused
     except UnicodeDecodeError as exc:
         return None, f"{path.name} is not a text file ({exc.reason})"
     try:
@@ -251,64 +242,6 @@ def _read_notebook(path: Path):
     if not isinstance(nb.get("cells"), list):
         return None, f"{path.name} is not a Jupyter notebook (no cells)"
     return nb, None
-
-
-def _dedupe_grade_ids(nb, notes: list[str], strict: bool) -> str | None:
-    """Keep the last cell of each grade_id; strip nbgrader metadata from earlier copies."""
-    last: dict[str, int] = {}
-    for i, cell in enumerate(nb.cells):
-        gid = _grade_id(cell)
-        if gid and _is_graded_kind(cell):
-            last[gid] = i
-    dups = []
-    for i, cell in enumerate(nb.cells):
-        gid = _grade_id(cell)
-        if gid and _is_graded_kind(cell) and last[gid] != i:
-            dups.append(gid)
-            if not strict:
-                del cell.metadata["nbgrader"]
-    if not dups:
-        return None
-    names = ", ".join(sorted(set(dups)))
-    if strict:
-        return f"duplicate grade_id {names}"
-    notes.append(f"duplicate grade_id {names}: the earlier copy runs as an ordinary cell, the last one is graded")
-    return None
-
-
-def _restore_locked_cells(nb, release_nb, notes: list[str]) -> None:
-    """Insert the release's locked cells (tests, set-up) the student deleted."""
-    present = {_grade_id(c) for c in nb.cells if _grade_id(c)}
-    restored = []
-    previous: str | None = None
-    for rcell in release_nb.cells:
-        gid = _grade_id(rcell)
-        if not gid:
-            continue
-        m = _nbg(rcell)
-        if gid not in present and (m.get("locked") or m.get("grade")) and not m.get("solution"):
-            cell = copy.deepcopy(rcell)
-            cell["id"] = nbformat.v4.new_code_cell().id if cell.cell_type == "code" else nbformat.v4.new_markdown_cell().id
-            pos = 0
-            if previous is not None:
-                for i, c in enumerate(nb.cells):
-                    if _grade_id(c) == previous:
-                        pos = i + 1
-            nb.cells.insert(pos, cell)
-            present.add(gid)
-            restored.append(gid)
-        previous = gid
-    if restored:
-        notes.append("restored deleted locked cell(s) " + ", ".join(restored) + " from release/")
-
-
-def _fresh_cell_ids(nb) -> None:
-    seen: set[str] = set()
-    for cell in nb.cells:
-        cid = cell.get("id")
-        if not cid or cid in seen:
-            cell["id"] = nbformat.v4.new_code_cell().id
-        seen.add(cell["id"])
 
 
 def prepare_submission(
@@ -396,14 +329,13 @@ def prepare_submission(
             if cell.get("cell_type") == "code":
                 cell["outputs"] = []
                 cell["execution_count"] = None
-        error = _dedupe_grade_ids(nb, prepared.notes, strict)
-        if error:
-            prepared.error = error
+        if strict and duplicate_grade_ids(nb):
+            prepared.error = "duplicate grade_id " + ", ".join(duplicate_grade_ids(nb))
             return prepared
+        if path.read_bytes()[:3] == b"\xef\xbb\xbf":
+            prepared.notes.append(f"{path.name} began with a byte-order mark (read without it)")
         release_nb, _ = _read_notebook(root / "release" / assignment / name)
-        if release_nb is not None:
-            _restore_locked_cells(nb, release_nb, prepared.notes)
-        _fresh_cell_ids(nb)
+        prepared.notes.extend(repair_notebook(nb, release_nb))
         prepared.code_cells += sum(c.get("cell_type") == "code" for c in nb.cells)
         nbformat.write(nb, str(dest / name))
     return prepared
@@ -427,7 +359,9 @@ def sandbox_config(
     ``python -m grader autograde`` always runs notebooks under the budgets (and in the
     sandbox unless ``sandbox=False``), and :class:`grader.preprocessors.SealTests` /
     :class:`grader.preprocessors.SealedChecks` are put around it when the course config
-    lacks them (the hidden tests always run in the sealed checker).
+    lacks them (the hidden tests always run in the sealed checker);
+    :class:`grader.preprocessors.RepairSubmission` runs first in the sanitize step and
+    :class:`grader.preprocessors.SubmissionExporter` reads the notebooks.
 
     Parameters
     ----------
@@ -460,7 +394,7 @@ def sandbox_config(
 
     cfg = Config()
     course = load_config(root)
-    from grader.preprocessors import AUTOGRADE_PREPROCESSORS
+    from grader.preprocessors import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS, SUBMISSION_EXPORTER
 
     pps = list(course.get("Autograde", {}).get("autograde_preprocessors", [])) or AUTOGRADE_PREPROCESSORS
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in pps]
@@ -472,6 +406,14 @@ def sandbox_config(
     if not any(n.endswith(".SealedChecks") for n in names):
         names.insert(names.index("grader.preprocessors.SandboxedExecute") + 1, "grader.preprocessors.SealedChecks")
     cfg.Autograde.autograde_preprocessors = names
+    # the repairs run first in the sanitize step, whatever the course config says
+    sanitize = list(course.get("Autograde", {}).get("sanitize_preprocessors", [])) or SANITIZE_PREPROCESSORS
+    sanitize = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in sanitize]
+    if not any(n.endswith(".RepairSubmission") for n in sanitize):
+        sanitize.insert(0, "grader.preprocessors.RepairSubmission")
+    cfg.Autograde.sanitize_preprocessors = sanitize
+    if "exporter_class" not in course.get("Autograde", {}):
+        cfg.Autograde.exporter_class = SUBMISSION_EXPORTER
     cfg.Sandbox.enabled = bool(sandbox)
     if memory is not None:
         parse_size(memory)

@@ -7,7 +7,7 @@ autograded notebooks, the private gradebook and the logs back; ``python -m grade
 
 * a toy cohort graded on the cluster and serially (``--workers 1``) in two copies of the
   course gives byte-identical reports after ``collect``; the broken submissions (invalid
-  JSON, caught while staging; damaged nbgrader metadata, failed by nbgrader on the worker)
+  JSON, caught while staging; metadata of a future nbgrader schema, failed by nbgrader on the worker)
   fail alone;
 * a worker killed while it grades a (sleeping) submission: the scheduler gives the task to
   another worker, every submission is graded exactly once and nothing of the killed worker's
@@ -54,12 +54,13 @@ def grade(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedP
                           text=True, timeout=timeout, env=dict(os.environ, COLUMNS="200"))
 
 
-def with_old_schema(root: Path):
-    """A correct toy notebook whose answer cell claims an old nbgrader schema (nbgrader refuses it)."""
+def with_new_schema(root: Path):
+    """A correct toy notebook whose answer cell claims a future nbgrader schema (nbgrader refuses it;
+    an older schema is updated by the repairs)."""
     nb = filled(root)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.metadata.nbgrader["schema_version"] = 1
+            cell.metadata.nbgrader["schema_version"] = 99
     return nb
 
 
@@ -70,7 +71,7 @@ def _cohort(root: Path) -> None:
     submit(root, "renamed", filled(root), name="toy (1).ipynb")
     submit(root, "dup", with_pasted_test(root))
     submit(root, "badjson", raw='{"cells": [')
-    submit(root, "oldschema", with_old_schema(root))
+    submit(root, "newschema", with_new_schema(root))
     submit(root, "dies", filled(root, "answer = 42\nimport os\nos._exit(1)"))
 
 
@@ -92,7 +93,7 @@ def test_the_cluster_gives_the_serial_grades_and_a_broken_submission_fails_alone
         _cohort(root)
         run = grade(root, "autograde", *args)
         outputs[root] = run.stdout
-        assert run.returncode == 1, run.stdout + run.stderr  # badjson and oldschema failed
+        assert run.returncode == 1, run.stdout + run.stderr  # badjson and newschema failed
         assert "graded 6, failed 2, missing 0, skipped 0" in run.stdout, run.stdout + run.stderr
         result = CliRunner().invoke(app, ["collect", "--root", str(root), "--out", str(root / "r")])
         assert result.exit_code == 0, result.output
@@ -104,7 +105,7 @@ def test_the_cluster_gives_the_serial_grades_and_a_broken_submission_fails_alone
     remote = load_statuses(status_path(on_cluster))
     assert {k: (v.status, v.reason, v.score, v.notes) for k, v in serial.items()} == {
         k: (v.status, v.reason, v.score, v.notes) for k, v in remote.items()}
-    assert remote[("oldschema", "toy")].reason == "nbgrader metadata of a cell was damaged (old schema)"
+    assert remote[("newschema", "toy")].reason == "nbgrader metadata of a cell is newer than this nbgrader"
     assert remote[("badjson", "toy")].reason.startswith("toy.ipynb is not valid JSON")
     # the autograded notebooks came back, the logs say where they were graded
     for student in ("good", "half", "blank", "renamed", "dup", "dies"):
@@ -113,7 +114,7 @@ def test_the_cluster_gives_the_serial_grades_and_a_broken_submission_fails_alone
         assert there.stat().st_mode & 0o777 == here.stat().st_mode & 0o777 == 0o444  # nbgrader's permissions
         log = (on_cluster / "autograded" / ".grader" / "logs" / student / "toy.log").read_text()
         assert log.startswith("[grader] graded on Dask worker tcp://127.0.0.1:"), log[:200]
-    assert not (on_cluster / "autograded" / "oldschema").exists()  # nbgrader removed its failed folder
+    assert not (on_cluster / "autograded" / "newschema").exists()  # nbgrader removed its failed folder
     assert not list(on_cluster.glob("**/grader-stage-*"))
 
 

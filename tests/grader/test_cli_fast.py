@@ -107,7 +107,7 @@ def test_prepare_restores_deleted_locked_cells_in_place(staged_root, tmp_path):
     del nb.cells[cell_index(nb, "setup")]
     submit(staged_root, "s", nb)
     p = prepare_submission(staged_root, "toy", "s", tmp_path / "stage")
-    assert p.notes == ["restored deleted locked cell(s) setup, test-answer from release/"]
+    assert p.notes == ["restored deleted locked cell(s) setup, test-answer from release/, in their release position"]
     staged = nbformat.read(str(tmp_path / "stage" / "s" / "toy" / "toy.ipynb"), as_version=4)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in staged.cells]
     assert ids == ["intro", "setup", "toy-answer", "test-answer", "test-double"]

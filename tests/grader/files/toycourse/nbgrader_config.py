@@ -15,7 +15,10 @@ c.Execute.timeout = 5
 c.Execute.interrupt_on_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^(?:.*Warning.*\n?)+$"
-from grader.preprocessors import AUTOGRADE_PREPROCESSORS  # noqa: E402
+from grader.preprocessors import (  # noqa: E402
+    AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS, SUBMISSION_EXPORTER)
 
 c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
+c.Autograde.exporter_class = SUBMISSION_EXPORTER
 c.Sandbox.notebook_timeout = 60
