@@ -244,6 +244,104 @@ def _read_notebook(path: Path):
     return nb, None
 
 
+#: Folders an unzipped download or a JupyterLab session leaves beside the work.
+_IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
+
+
+def _ignored(rel: Path) -> bool:
+    return any(part in _IGNORED_PARTS or part.startswith(".") for part in rel.parts)
+
+
+def _code_sources(path: Path) -> list[str] | None:
+    nb, error = _read_notebook(path)
+    if error:
+        return None
+    return ["\n".join(line.rstrip() for line in "".join(c.get("source", "")).strip().splitlines())
+            for c in nb.cells if c.get("cell_type") == "code"]
+
+
+def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[Prepared, dict[str, Path]]:
+    """Find the notebook(s) to grade in a submission folder, never misreading one.
+
+    Parameters
+    ----------
+    src : Path
+        ``submitted/<student>/<assignment>/``.
+    expected : list of str
+        The release's notebook names (``expected_notebooks``).
+    release : Path
+        ``release/<assignment>/``: a candidate identical to its release notebook (same code
+        cells) is the untouched hand-out, not the work.
+
+    Returns
+    -------
+    (Prepared, dict of str to Path)
+        ``Prepared.error`` set (with ``<folder>`` standing for the submission folder) when
+        nothing can be graded: ``missing`` for an empty folder, ``failed`` otherwise; else its
+        notes say what was chosen, and the dict maps each expected name to the file graded.
+
+    Notes
+    -----
+    Candidates are the ``*.ipynb`` files of the folder, or, when it has none, of its
+    sub-folders one level down (an LMS download unpacked into a folder of its own).
+    Checkpoints, ``__MACOSX`` and hidden folders are ignored. For a one-notebook assignment:
+    a single candidate is graded whatever its name; among several, the only one that differs
+    from the release is graded and the others are named in a note; several that differ ->
+    ``failed: several notebooks ...`` naming them (the TA keeps the right one).
+    """
+    top = sorted(p for p in src.glob("*.ipynb") if p.is_file())
+    nested = [] if top else sorted(p for p in src.glob("*/*.ipynb")
+                                   if p.is_file() and not _ignored(p.relative_to(src)))
+    candidates = top or nested
+    notes: list[str] = []
+    if not candidates:
+        files = sorted(str(p.relative_to(src)) for p in src.rglob("*") if p.is_file() and not _ignored(p.relative_to(src)))
+        if not files:
+            return Prepared(error="no notebook in <folder> (the folder is empty)", status="missing"), {}
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        return Prepared(error=f"no notebook in <folder> (found: {shown}): convert or rename the student's "
+                              "work to the expected .ipynb and autograde again"), {}
+    if nested:
+        folders = sorted({str(p.parent.relative_to(src)) for p in nested})
+        notes.append(f"found one folder down, in {', '.join(folders)}/")
+    rel = {p: str(p.relative_to(src)) for p in candidates}
+    if len(expected) != 1:
+        found = {}
+        for name in expected:
+            match = [p for p in candidates if p.name == name]
+            if len(match) != 1:
+                return Prepared(error=f"{name} not found in the submission (found: {', '.join(rel.values())}): "
+                                      "rename the student's notebook and autograde again"), {}
+            found[name] = match[0]
+        unused = [rel[p] for p in candidates if p not in found.values()]
+        if unused:
+            notes.append(f"not graded: {', '.join(unused)} (not a notebook of this assignment)")
+        return Prepared(notes=notes), found
+    name = expected[0]
+    if len(candidates) == 1:
+        chosen = candidates[0]
+    else:
+        handout = _code_sources(release / name)
+        differing = [p for p in candidates if _code_sources(p) is None or _code_sources(p) != handout]
+        if len(differing) == 1:
+            chosen = differing[0]
+            untouched = [rel[p] for p in candidates if p != chosen]
+            notes.append(f"graded {rel[chosen]}; not graded: {', '.join(untouched)} (identical to the release)")
+        elif not differing:
+            named = [p for p in candidates if p.name == name]
+            chosen = named[0] if named else candidates[0]
+            notes.append(f"every notebook is the untouched release; graded {rel[chosen]}")
+        else:
+            return Prepared(error="several notebooks differ from the release in <folder>: "
+                                  + ", ".join(rel[p] for p in differing)
+                                  + f": keep only the one to grade (as {name}) and autograde again"), {}
+    if chosen.name != name and len(candidates) == 1:
+        notes.append(f"renamed: {rel[chosen]} graded as {name}")
+    elif chosen.name != name:
+        notes[-1] = notes[-1].replace(f"graded {rel[chosen]}", f"graded {rel[chosen]} as {name}")
+    return Prepared(notes=notes), {name: chosen}
+
+
 def prepare_submission(
     root: str | os.PathLike,
     assignment: str,
@@ -274,10 +372,11 @@ def prepare_submission(
     Prepared
         ``error`` set if the submission cannot be graded:
 
-        * no folder, or a folder without any notebook -> status ``missing``;
+        * no folder, or an empty folder -> status ``missing``;
+        * files but no notebook (in the folder or one folder down) -> ``failed``;
         * a notebook that is not valid JSON / not a notebook -> ``failed``;
-        * an expected notebook absent and no single other notebook to stand for it
-          -> ``failed``;
+        * several notebooks that differ from the release -> ``failed`` (see
+          :func:`discover_notebooks`);
         * duplicated grade_ids with ``strict=True`` -> ``failed``.
 
         Otherwise ``notes`` lists the repairs: ``renamed``, duplicate grade_ids,
@@ -290,34 +389,24 @@ def prepare_submission(
     expected = expected_notebooks(root, assignment)
     if not expected:
         return Prepared(error=f"release/{assignment} has no notebook (run `make release`)")
-    found = sorted(p.name for p in src.glob("*.ipynb"))
-    if not found:
-        return Prepared(error=f"no .ipynb file in submitted/{student}/{assignment}", status="missing")
+    chosen, found = discover_notebooks(src, expected, root / "release" / assignment)
+    if chosen.error:
+        chosen.error = chosen.error.replace("<folder>", f"submitted/{student}/{assignment}")
+        return chosen
 
     dest = Path(staging) / student / assignment
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
 
-    prepared = Prepared()
+    prepared = Prepared(notes=list(chosen.notes))
     others = sorted(str(p.relative_to(src)) for p in src.rglob("*")
-                    if p.is_file() and p.suffix != ".ipynb" and ".ipynb_checkpoints" not in p.relative_to(src).parts)
+                    if p.is_file() and p.suffix != ".ipynb" and not _ignored(p.relative_to(src)))
     if others:
         shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
         prepared.notes.append(f"not used: {shown} (only the notebook is graded)")
-    extra = [n for n in found if n not in expected]
     for name in expected:
-        path = src / name
-        if name not in found:
-            if len(extra) == 1 and len(expected) == 1:
-                path = src / extra.pop()
-                prepared.notes.append(f"renamed: {path.name} graded as {name}")
-            else:
-                prepared.error = (
-                    f"{name} not found in the submission (found: {', '.join(found)}): "
-                    "rename the student's notebook and autograde again"
-                )
-                return prepared
+        path = found[name]
         size = path.stat().st_size
         if size > LARGE_FILE:
             prepared.notes.append(f"large file: {path.name} is {size / 2**20:.0f} MB (outputs cleared)")

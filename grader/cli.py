@@ -100,6 +100,7 @@ def run_autograde(root, assignments, students, timeout, strict, console: Console
         except (GraderError, ValueError) as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             return EXIT_USAGE
+    print_not_graded(results, console)
     console.print(summary_line(results, time.monotonic() - start), soft_wrap=True)
     console.print(sandbox_line(settings), soft_wrap=True)
     console.print(run_line(course_root, workers, scheduler), soft_wrap=True)
@@ -150,6 +151,20 @@ def print_submission(status, console: Console) -> None:
     notes = f" [dim]({escape('; '.join(status.notes))})[/]" if status.notes else ""
     console.print(f"[{style}]{status.status:>7}[/] {escape(status.student)} / {escape(status.assignment)}: "
                   f"{what}{notes} [dim]{status.seconds:.1f}s[/]", soft_wrap=True)
+
+
+def print_not_graded(results, console: Console) -> None:
+    """After the run, list again every submission not graded (failed, missing, stopped) with its
+    reason, so that none scrolls away with the progress lines of a large cohort."""
+    from rich.markup import escape
+
+    left = [r for r in results if r.status in ("failed", "missing", "in progress")]
+    if not left:
+        return
+    console.print(f"[bold]not graded ({len(left)}):[/]")
+    for r in sorted(left, key=lambda r: (r.status != "failed", r.assignment, r.student)):
+        console.print(f"  [{_STYLE.get(r.status, '')}]{r.status}[/] {escape(r.student)} / {escape(r.assignment)}: "
+                      f"{escape(r.reason)}", soft_wrap=True)
 
 
 def summary_line(results, seconds: float) -> str:

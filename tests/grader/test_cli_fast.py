@@ -69,18 +69,19 @@ def test_prepare_renamed_notebook_is_graded_under_the_expected_name(staged_root,
     submit(staged_root, "s", _nb(staged_root), name="toy-Copy1.ipynb")
     (staged_root / "submitted" / "s" / "toy" / "data.csv").write_text("1,2\n")
     p = prepare_submission(staged_root, "toy", "s", tmp_path / "stage")
-    assert p.error is None and p.notes == ["not used: data.csv (only the notebook is graded)",
-                                           "renamed: toy-Copy1.ipynb graded as toy.ipynb"]
+    assert p.error is None and p.notes == ["renamed: toy-Copy1.ipynb graded as toy.ipynb",
+                                           "not used: data.csv (only the notebook is graded)"]
     # only the notebook is staged: the student's other files never reach the kernel
     assert sorted(x.name for x in (tmp_path / "stage" / "s" / "toy").iterdir()) == ["toy.ipynb"]
     assert (staged_root / "submitted" / "s" / "toy" / "toy-Copy1.ipynb").exists()
 
 
-def test_prepare_two_candidate_notebooks_fail(staged_root, tmp_path):
+def test_prepare_two_worked_notebooks_fail_naming_both(staged_root, tmp_path):
     submit(staged_root, "s", _nb(staged_root), name="a.ipynb")
     submit(staged_root, "s", _nb(staged_root), name="b.ipynb")
     p = prepare_submission(staged_root, "toy", "s", tmp_path / "stage")
-    assert p.status == "failed" and "toy.ipynb not found" in p.error and "a.ipynb, b.ipynb" in p.error
+    assert p.status == "failed" and "several notebooks differ from the release" in p.error
+    assert "a.ipynb, b.ipynb" in p.error
 
 
 def test_prepare_duplicate_grade_id_keeps_the_last_copy(staged_root, tmp_path):
@@ -128,7 +129,7 @@ def test_prepare_missing_folder_and_folder_without_notebook(staged_root, tmp_pat
     assert prepare_submission(staged_root, "toy", "ghost", tmp_path).status == "missing"
     (staged_root / "submitted" / "s" / "toy").mkdir(parents=True)
     p = prepare_submission(staged_root, "toy", "s", tmp_path)
-    assert p.status == "missing" and "no .ipynb" in p.error
+    assert p.status == "missing" and "the folder is empty" in p.error
 
 
 def test_strict_duplicate_is_failed_through_the_cli(toy_root):

@@ -1,0 +1,92 @@
+"""Finding the notebook to grade in a submission folder: never a wrong one, never a silent zero.
+
+Each case is a layout met in real hand-ins (a second copy beside the untouched hand-out, an
+LMS download unpacked one folder deeper, macOS and JupyterLab leftovers, no notebook at all).
+The slow test grades a cohort of them through ``python -m grader autograde``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from cli_helpers import filled, gradebook_scores, release_nb, submit
+from grader.autograde import prepare_submission
+
+
+def _staged(stage, student="s"):
+    return nbformat.read(str(stage / student / "toy" / "toy.ipynb"), as_version=4)
+
+
+def _answer(nb) -> str:
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+
+
+def test_the_worked_copy_beside_the_untouched_release_is_graded(toy_root, tmp_path):
+    submit(toy_root, "s", release_nb(toy_root))  # toy.ipynb: the hand-out, never opened
+    submit(toy_root, "s", filled(toy_root), name="toy (1).ipynb")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.error is None
+    assert p.notes[0] == "graded toy (1).ipynb as toy.ipynb; not graded: toy.ipynb (identical to the release)"
+    assert "answer = 42" in _answer(_staged(tmp_path))
+
+
+def test_a_notebook_one_folder_down_is_found_and_said(toy_root, tmp_path):
+    submit(toy_root, "s", filled(toy_root), assignment="toy/toy")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.error is None and p.notes == ["found one folder down, in toy/"]
+    assert "answer = 42" in _answer(_staged(tmp_path))
+
+
+def test_leftovers_of_macos_and_jupyterlab_are_not_candidates(toy_root, tmp_path):
+    folder = submit(toy_root, "s", filled(toy_root)).parent
+    for leftover in ("__MACOSX/._toy.ipynb", ".ipynb_checkpoints/toy-checkpoint.ipynb"):
+        (folder / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (folder / leftover).write_bytes(b"\x00\x05\x16\x07 not a notebook")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.error is None and p.notes == []
+
+
+def test_every_copy_untouched_grades_the_expected_name_and_says_so(toy_root, tmp_path):
+    submit(toy_root, "s", release_nb(toy_root))
+    submit(toy_root, "s", release_nb(toy_root), name="toy-Copy1.ipynb")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.error is None and p.notes == ["every notebook is the untouched release; graded toy.ipynb"]
+
+
+def test_files_but_no_notebook_fail_naming_them(toy_root, tmp_path):
+    folder = submit(toy_root, "s", raw="answer = 42\n", name="toy.py").parent
+    (folder / "work.zip").write_bytes(b"PK\x03\x04")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.status == "failed" and "found: toy.py, work.zip" in p.error
+
+
+def test_a_byte_order_mark_is_read_and_noted(toy_root, tmp_path):
+    path = submit(toy_root, "s", filled(toy_root))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.error is None and p.notes == ["toy.ipynb began with a byte-order mark (read without it)"]
+
+
+@pytest.mark.slow
+def test_a_cohort_of_odd_layouts_is_graded_and_the_rest_listed_at_the_end(toy_root):
+    submit(toy_root, "copy", release_nb(toy_root))
+    submit(toy_root, "copy", filled(toy_root), name="toy (1).ipynb")
+    submit(toy_root, "nested", filled(toy_root), assignment="toy/toy")
+    submit(toy_root, "pyfile", raw="answer = 42\n", name="toy.py")
+    (toy_root / "submitted" / "empty" / "toy").mkdir(parents=True)
+    submit(toy_root, "two", filled(toy_root), name="a.ipynb")
+    submit(toy_root, "two", filled(toy_root), name="b.ipynb")
+    run = subprocess.run([sys.executable, "-m", "grader", "autograde", "--root", str(toy_root)],
+                         capture_output=True, text=True, timeout=900, env=dict(os.environ, COLUMNS="200"))
+    assert run.returncode == 1, run.stdout + run.stderr  # pyfile and two failed
+    assert gradebook_scores(toy_root) == {"copy": 3.0, "nested": 3.0}, run.stdout
+    tail = run.stdout[run.stdout.index("not graded (3):"):]
+    assert "failed pyfile / toy: no notebook in submitted/pyfile/toy (found: toy.py)" in tail, tail
+    assert "failed two / toy: several notebooks differ from the release" in tail, tail
+    assert "missing empty / toy: no notebook in submitted/empty/toy (the folder is empty)" in tail, tail
+    assert "graded 2, failed 2, missing 1" in run.stdout
