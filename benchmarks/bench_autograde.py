@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
         root = copy_course(Path(tmp) / "course")
-        prepare_demo(root)
+        prepare_demo(root, DEMO_ASSIGNMENTS)
         build_demo_cohort(root, DEMO_ASSIGNMENTS)
         notebooks = sorted((root / "submitted").glob("*/*/*.ipynb"))
         print(f"demo cohort: {len(notebooks)} notebooks ({len(DEMO_STUDENTS)} students x "

@@ -4,6 +4,7 @@
 * ``collect``   -> :func:`grader.collect.collect_scores` and friends
 * ``demo``      -> :func:`grader.demo.build_demo_cohort`, then the two above
 * ``demo --clean`` -> :func:`grader.demo.clean_demo` (removes only the demo students)
+* ``feedback``  -> :func:`grader.feedback.generate_feedback` (the students' HTML, no hidden tests)
 
 Exit codes: 0 everything that was submitted is graded; 1 some submission failed to
 autograde (its status and reason are recorded); 2 usage error (nothing to grade or to

@@ -17,7 +17,7 @@ import pandas as pd
 
 from grader.course import find_course_root
 
-__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "prepare_demo", "demo_notebook", "build_demo_cohort", "check_demo",
+__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "prepare_demo", "demo_roles", "demo_case", "demo_notebook", "build_demo_cohort", "check_demo",
            "clean_demo"]
 
 #: The assignments of the demo (the two fastest to grade).
@@ -36,14 +36,16 @@ DEMO_STUDENTS = {
 }
 
 
-def prepare_demo(root: str | os.PathLike | None = None) -> Path:
+def prepare_demo(root: str | os.PathLike | None = None, assignments=DEMO_ASSIGNMENTS) -> Path:
     """Regenerate ``release/`` (the assignments present in ``source/``) and remove the
-    demo students' earlier submissions.
+    demo students' earlier submissions of ``assignments`` (their other assignments stay).
 
     Parameters
     ----------
     root : path-like or None
         The course root.
+    assignments : sequence of str, default DEMO_ASSIGNMENTS
+        The assignments the demo is about to build.
 
     Returns
     -------
@@ -59,7 +61,8 @@ def prepare_demo(root: str | os.PathLike | None = None) -> Path:
     present = [a for a in assignment_ids(course_root) if (course_root / "source" / a).is_dir()]
     generate_release(course_root, present)
     for student in DEMO_STUDENTS:
-        shutil.rmtree(course_root / "submitted" / student, ignore_errors=True)
+        for assignment in assignments:
+            shutil.rmtree(course_root / "submitted" / student / assignment, ignore_errors=True)
     return course_root
 
 
@@ -76,7 +79,80 @@ def _grade_id(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def demo_notebook(root: str | os.PathLike, assignment: str, student: str, first: bool | None = None):
+def demo_roles(assignment: str, assignments=DEMO_ASSIGNMENTS) -> set[str]:
+    """Which parts of :data:`DEMO_STUDENTS` an assignment plays in a demo of ``assignments``.
+
+    The first assignment of the demo plays ``"01"`` (partial, few epochs, typo, duplicated
+    cell), the others ``"02"`` (not handed in, wrong activation, infinite loop); an
+    assignment demonstrated alone plays both, so every case is shown on it.
+
+    Parameters
+    ----------
+    assignment : str
+    assignments : sequence of str
+        The demo's assignments, in order.
+
+    Returns
+    -------
+    set of str
+    """
+    assignments = list(assignments)
+    if len(assignments) == 1:
+        return {"01", "02"}
+    return {"01"} if assignment == assignments[0] else {"02"}
+
+
+def demo_case(assignment: str, student: str, roles: set[str]) -> tuple[str, str | None, str]:
+    """What a demo student hands in for an assignment and the score it must get.
+
+    Parameters
+    ----------
+    assignment : str
+    student : str
+        A key of :data:`DEMO_STUDENTS`.
+    roles : set of str
+        From :func:`demo_roles`.
+
+    Returns
+    -------
+    (str, str or None, str)
+        ``(kind, mutant, expected)``: kind one of ``reference``, ``partial``, ``release``,
+        ``mutant``, ``typo``, ``duplicate``, ``loop``, ``none`` (nothing handed in); the
+        calibration mutant's name for ``mutant``; expected one of ``full``, ``less``,
+        ``zero``, ``missing``. One table for building the cohort and checking its scores.
+
+    Raises
+    ------
+    ValueError
+        For a student not in :data:`DEMO_STUDENTS`.
+    """
+    if student not in DEMO_STUDENTS:
+        raise ValueError(f"unknown demo student {student!r}")
+    first, second = "01" in roles, "02" in roles
+    if student == "s1-complete":
+        return "reference", None, "full"
+    if student == "s2-partial":
+        return ("partial", None, "less") if first else ("none", None, "missing")
+    if student == "s3-blank":
+        return "release", None, "zero"
+    if student == "s4-wrong-activation" and second:
+        name = _mutant(assignment, "linear") or _mutant(assignment, "activation")
+        if name:
+            return "mutant", name, "less"
+    if student == "s5-few-epochs" and first:
+        name = _mutant(assignment, "epochs")
+        if name:
+            return "mutant", name, "less"
+    if student == "s6-raises" and first:
+        return "typo", None, "less"
+    if student == "s7-duplicate-cell" and first:
+        return "duplicate", None, "full"
+    if student == "s8-infinite-loop" and second:
+        return "loop", None, "less"
+    return "reference", None, "full"
+
+
+def demo_notebook(root: str | os.PathLike, assignment: str, student: str, roles: set[str] | None = None):
     """Return the notebook a demo student hands in for an assignment (``None``: nothing).
 
     Parameters
@@ -86,9 +162,8 @@ def demo_notebook(root: str | os.PathLike, assignment: str, student: str, first:
     assignment : str
     student : str
         A key of :data:`DEMO_STUDENTS`.
-    first : bool or None
-        Whether the assignment plays the part of 01 in :data:`DEMO_STUDENTS` (the
-        others play 02); ``None``: whether it is ``DEMO_ASSIGNMENTS[0]``.
+    roles : set of str or None
+        From :func:`demo_roles`; ``None``: the part the assignment plays in the default demo.
 
     Returns
     -------
@@ -96,60 +171,45 @@ def demo_notebook(root: str | os.PathLike, assignment: str, student: str, first:
     """
     from grader.submissions import build_submission, fill_release, notebook_path, read_notebook, solution_code
 
-    def reference():
-        return build_submission(root, assignment, "reference")
-
     def with_cell(edit):
         source = read_notebook(notebook_path(root, "source", assignment))
         answers = solution_code(source)
         edit(answers)
         return fill_release(read_notebook(notebook_path(root, "release", assignment)), answers)
 
-    if first is None:
-        first = assignment == DEMO_ASSIGNMENTS[0]
-    if student == "s1-complete":
-        return reference()
-    if student == "s2-partial":
-        if not first:
-            return None
-        return with_cell(lambda a: [a.pop(k) for k in list(a)[1:]])
-    if student == "s3-blank":
+    def typo(answers):
+        gid = list(answers)[-1]
+        code = answers[gid]
+        answers[gid] = (code.replace("get_weights()", "get_weight()") if "get_weights()" in code
+                        else 'raise AttributeError("a typo")\n' + code)
+
+    def loop(answers):
+        gid = list(answers)[0]
+        answers[gid] = "# wait until the model is good enough\nwhile True:\n    pass\n\n" + answers[gid]
+
+    if roles is None:
+        roles = demo_roles(assignment, DEMO_ASSIGNMENTS) if assignment in DEMO_ASSIGNMENTS else {"01", "02"}
+    kind, mutant, _ = demo_case(assignment, student, roles)
+    if kind == "none":
+        return None
+    if kind == "reference":
+        return build_submission(root, assignment, "reference")
+    if kind == "release":
         return build_submission(root, assignment, "release")
-    if student == "s4-wrong-activation":
-        name = _mutant(assignment, "linear") or _mutant(assignment, "activation")
-        return build_submission(root, assignment, "mutant", name) if name and not first else reference()
-    if student == "s5-few-epochs":
-        name = _mutant(assignment, "epochs")
-        return build_submission(root, assignment, "mutant", name) if name and first else reference()
-    if student == "s6-raises":
-        if not first:
-            return reference()
-
-        def typo(answers):
-            gid = list(answers)[-1]
-            code = answers[gid]
-            answers[gid] = (code.replace("get_weights()", "get_weight()") if "get_weights()" in code
-                            else 'raise AttributeError("a typo")\n' + code)
-
+    if kind == "mutant":
+        return build_submission(root, assignment, "mutant", mutant)
+    if kind == "partial":
+        return with_cell(lambda a: [a.pop(k) for k in list(a)[1:]])
+    if kind == "typo":
         return with_cell(typo)
-    if student == "s7-duplicate-cell":
-        nb = reference()
-        if first:
-            index = next(i for i, c in enumerate(nb.cells) if (_grade_id(c) or "").startswith("test-"))
-            pasted = copy.deepcopy(nb.cells[index])
-            pasted["id"] = nbformat.v4.new_code_cell().id
-            nb.cells.insert(index + 1, pasted)
-        return nb
-    if student == "s8-infinite-loop":
-        if first:
-            return reference()
-
-        def loop(answers):
-            gid = list(answers)[0]
-            answers[gid] = "# wait until the model is good enough\nwhile True:\n    pass\n\n" + answers[gid]
-
+    if kind == "loop":
         return with_cell(loop)
-    raise ValueError(f"unknown demo student {student!r}")
+    nb = build_submission(root, assignment, "reference")  # duplicate: a test cell pasted twice
+    index = next(i for i, c in enumerate(nb.cells) if (_grade_id(c) or "").startswith("test-"))
+    pasted = copy.deepcopy(nb.cells[index])
+    pasted["id"] = nbformat.v4.new_code_cell().id
+    nb.cells.insert(index + 1, pasted)
+    return nb
 
 
 def build_demo_cohort(root: str | os.PathLike | None, assignments=DEMO_ASSIGNMENTS) -> dict[str, str]:
@@ -160,8 +220,7 @@ def build_demo_cohort(root: str | os.PathLike | None, assignments=DEMO_ASSIGNMEN
     root : path-like or None
         The course root (``release/`` up to date: see :func:`prepare_demo`).
     assignments : sequence of str, default DEMO_ASSIGNMENTS
-        The first one gets the cases of 01, the others those of 02 (see
-        :data:`DEMO_STUDENTS`).
+        The parts each plays: see :func:`demo_roles`.
 
     Returns
     -------
@@ -173,14 +232,14 @@ def build_demo_cohort(root: str | os.PathLike | None, assignments=DEMO_ASSIGNMEN
     course_root = find_course_root(root)
     for assignment in assignments:
         for student in DEMO_STUDENTS:
-            nb = demo_notebook(course_root, assignment, student, first=assignment == assignments[0])
+            nb = demo_notebook(course_root, assignment, student, demo_roles(assignment, assignments))
             if nb is not None:
                 write_submission(course_root, assignment, student, nb)
     return dict(DEMO_STUDENTS)
 
 
 def check_demo(scores: pd.DataFrame, assignments=DEMO_ASSIGNMENTS) -> list[str]:
-    """Compare the demo's scores with what each student's case should get.
+    """Compare the demo's scores with what each student's case should get (:func:`demo_case`).
 
     Parameters
     ----------
@@ -193,45 +252,25 @@ def check_demo(scores: pd.DataFrame, assignments=DEMO_ASSIGNMENTS) -> list[str]:
     list of str
         Problems (empty when the demo behaved as expected).
     """
-    first, others = assignments[0], list(assignments[1:])
     s = scores.set_index(["student", "assignment"])
     problems = []
-
-    def row(student, assignment):
-        try:
-            return s.loc[(student, assignment)]
-        except KeyError:
-            problems.append(f"{student} / {assignment} is not in the scores")
-            return None
-
-    def expect(student, assignment, status, how=None):
-        r = row(student, assignment)
-        if r is None:
-            return
-        if r["status"] != status:
-            problems.append(f"{student} / {assignment}: expected {status}, got {r['status']} {r['reason']}")
-        elif how == "full" and r["score"] != r["max_score"]:
-            problems.append(f"{student} / {assignment}: expected full marks, got {r['score']:g}/{r['max_score']:g}")
-        elif how == "zero" and r["score"] != 0:
-            problems.append(f"{student} / {assignment}: expected 0, got {r['score']:g}")
-        elif how == "less" and not r["score"] < r["max_score"]:
-            problems.append(f"{student} / {assignment}: expected less than full marks, got {r['score']:g}")
-
     for a in assignments:
-        expect("s1-complete", a, "graded", "full")
-        expect("s3-blank", a, "graded", "zero")
-    expect("s2-partial", first, "graded", "less")
-    expect("s5-few-epochs", first, "graded", "less")
-    expect("s6-raises", first, "graded", "less")
-    expect("s7-duplicate-cell", first, "graded", "full")
-    expect("s4-wrong-activation", first, "graded", "full")
-    expect("s8-infinite-loop", first, "graded", "full")
-    for a in others:
-        expect("s2-partial", a, "missing")
-        expect("s4-wrong-activation", a, "graded", "less")
-        expect("s8-infinite-loop", a, "graded", "less")
-        for student in ("s5-few-epochs", "s6-raises", "s7-duplicate-cell"):
-            expect(student, a, "graded", "full")
+        for student in DEMO_STUDENTS:
+            _, _, how = demo_case(a, student, demo_roles(a, assignments))
+            status = "missing" if how == "missing" else "graded"
+            try:
+                r = s.loc[(student, a)]
+            except KeyError:
+                problems.append(f"{student} / {a} is not in the scores")
+                continue
+            if r["status"] != status:
+                problems.append(f"{student} / {a}: expected {status}, got {r['status']} {r['reason']}")
+            elif how == "full" and r["score"] != r["max_score"]:
+                problems.append(f"{student} / {a}: expected full marks, got {r['score']:g}/{r['max_score']:g}")
+            elif how == "zero" and r["score"] != 0:
+                problems.append(f"{student} / {a}: expected 0, got {r['score']:g}")
+            elif how == "less" and not r["score"] < r["max_score"]:
+                problems.append(f"{student} / {a}: expected less than full marks, got {r['score']:g}")
     return problems
 
 

@@ -75,3 +75,30 @@ def test_check_demo_accepts_expected_scores_and_flags_others():
     problems = check_demo(scores)
     assert any("s1-complete" in p and "full marks" in p for p in problems)
     assert any("s7-duplicate-cell" in p and "expected graded, got failed" in p for p in problems)
+
+
+def test_a_demo_of_one_assignment_shows_every_case_on_it_and_keeps_the_other_folders(course):
+    """``python -m grader demo 02-...`` alone: 01's mistakes are not forced on 02 (its check
+    expects what was built), and the demo students' 01 folders are left alone."""
+    from grader.demo import demo_case, demo_roles, prepare_demo
+
+    first, second = DEMO_ASSIGNMENTS
+    build_demo_cohort(course, [first])
+    prepare_demo(course, [second])
+    assert len(list((course / "submitted").glob(f"*/{first}/*.ipynb"))) == len(DEMO_STUDENTS)  # untouched
+    build_demo_cohort(course, [second])
+    sub = course / "submitted"
+    _, code = _code(next((sub / "s8-infinite-loop" / second).glob("*.ipynb")))
+    assert "while True:" in code
+    assert next((sub / "s2-partial" / second).glob("*.ipynb"), None) is not None  # partial, not missing
+    rows = []
+    for student in DEMO_STUDENTS:
+        kind, _, how = demo_case(second, student, demo_roles(second, [second]))
+        rows.append({"student": student, "assignment": second, "status": "missing" if how == "missing" else "graded",
+                     "reason": "", "score": {"full": 10.0, "zero": 0.0, "less": 4.0}.get(how, float("nan")),
+                     "max_score": 10.0})
+    scores = pd.DataFrame(rows)
+    assert check_demo(scores, [second]) == []
+    assert sum(r["score"] < 10 for r in rows) >= 5  # partial, blank, wrong activation, typo, loop at least
+    scores.loc[scores["student"] == "s8-infinite-loop", "score"] = 10.0
+    assert any("s8-infinite-loop" in p and "less than full" in p for p in check_demo(scores, [second]))
