@@ -352,7 +352,7 @@ def demo_cmd(
     from grader.release import ReleaseError
 
     try:
-        course_root = prepare_demo(root)
+        course_root = prepare_demo(root, names)
         cohort = build_demo_cohort(course_root, names)
     except (ReleaseError, ValueError, FileNotFoundError) as exc:
         console.print(f"[bold red]error:[/] {exc}")
