@@ -225,7 +225,9 @@ def ensure_server(memory: int = 0) -> dict:
         os.chmod(folder, 0o700)
         address = os.path.join(folder, "socket")
         authkey = secrets.token_bytes(32)
-        env = dict(os.environ, PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3")
+        from grader.sandbox import THREAD_ENV
+
+        env = dict(os.environ, PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3", **THREAD_ENV)
         proc = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "grader.checker", address, str(int(memory))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,

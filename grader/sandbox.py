@@ -62,10 +62,18 @@ __all__ = [
     "probe",
     "limits_mechanism",
     "HOME",
+    "THREAD_ENV",
 ]
 
 #: Where the scratch folder appears inside the sandbox (also ``HOME`` there).
 HOME = "/home/student"
+
+#: Threads of every kernel and every sealed check, in every mode (``--workers 1`` or N, a Dask
+#: cluster, ``nbgrader autograde``): one TensorFlow intra-op and inter-op thread, one OpenMP
+#: thread, so a notebook's numbers never depend on how many notebooks run at once nor on the
+#: machine's core count. Set by :class:`grader.preprocessors.SandboxedExecute` before the kernel
+#: starts and by :mod:`grader.checker` for its server.
+THREAD_ENV = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 #: Environment variables passed into the sandbox (exact names or prefixes ending in ``_``).
 ENV_KEEP = ("LANG", "LANGUAGE", "TZ", "LC_", "TF_CPP_", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_", "KERAS_BACKEND", "PYTHONWARNINGS",

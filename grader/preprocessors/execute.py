@@ -31,7 +31,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Unicode
 
-from grader.sandbox import HOME, Jail, Sandbox, SandboxKernelManager
+from grader.sandbox import HOME, THREAD_ENV, Jail, Sandbox, SandboxKernelManager
 
 #: Folder of the kernel's home where it exports the artifacts of the sealed checks.
 ARTIFACTS = ".sealed"
@@ -90,6 +90,7 @@ class SandboxedExecute(Execute):
         from nbconvert.preprocessors.execute import NotebookClient
 
         settings = self._settings = Sandbox(parent=self)
+        os.environ.update(THREAD_ENV)  # the kernel inherits it: the same threads in every mode
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
