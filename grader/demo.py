@@ -31,7 +31,7 @@ DEMO_STUDENTS = {
     "s4-wrong-activation": "02: a linear output instead of a sigmoid; 01 correct",
     "s5-few-epochs": "01: 5 epochs instead of 25; 02 correct",
     "s6-raises": "01: a typo, model.get_weight(), raises AttributeError; 02 correct",
-    "s7-duplicate-cell": "01: a test cell pasted twice (nbgrader alone aborts the run); 02 correct",
+    "s7-duplicate-cell": "01: a test cell pasted twice (repaired: the last copy is graded); 02 correct",
     "s8-infinite-loop": "02: a loop that never ends (stopped at the cell timeout); 01 correct",
 }
 
@@ -152,6 +152,19 @@ def demo_case(assignment: str, student: str, roles: set[str]) -> tuple[str, str 
     return "reference", None, "full"
 
 
+#: How the cohort table describes each kind of :func:`demo_case`.
+_CASE_TEXT = {
+    "reference": "the reference solution",
+    "partial": "only the first exercise done",
+    "release": "the release notebook as it is (nothing done)",
+    "mutant": "a typical mistake ({mutant})",
+    "typo": "a typo that raises AttributeError",
+    "duplicate": "a test cell pasted twice (repaired: the last copy is graded)",
+    "loop": "a loop that never ends (stopped at the cell timeout)",
+    "none": "not handed in",
+}
+
+
 def demo_notebook(root: str | os.PathLike, assignment: str, student: str, roles: set[str] | None = None):
     """Return the notebook a demo student hands in for an assignment (``None``: nothing).
 
@@ -225,17 +238,27 @@ def build_demo_cohort(root: str | os.PathLike | None, assignments=DEMO_ASSIGNMEN
     Returns
     -------
     dict of str to str
-        Student id -> description, in order.
+        Student id -> what they handed in for each assignment, in order.
     """
     from grader.submissions import write_submission
 
     course_root = find_course_root(root)
+    handed: dict[str, list[str]] = {student: [] for student in DEMO_STUDENTS}
     for assignment in assignments:
+        roles = demo_roles(assignment, assignments)
         for student in DEMO_STUDENTS:
-            nb = demo_notebook(course_root, assignment, student, demo_roles(assignment, assignments))
+            nb = demo_notebook(course_root, assignment, student, roles)
             if nb is not None:
                 write_submission(course_root, assignment, student, nb)
-    return dict(DEMO_STUDENTS)
+            kind, mutant, _ = demo_case(assignment, student, roles)
+            handed[student].append(_CASE_TEXT[kind].format(mutant=mutant))
+    out = {}
+    for student, texts in handed.items():
+        if len(set(texts)) == 1:
+            out[student] = texts[0] + (" (every assignment)" if len(texts) > 1 else "")
+        else:
+            out[student] = "; ".join(f"{a.split('-')[0]}: {t}" for a, t in zip(assignments, texts))
+    return out
 
 
 def check_demo(scores: pd.DataFrame, assignments=DEMO_ASSIGNMENTS) -> list[str]:
