@@ -71,12 +71,13 @@ c.Sandbox.notebook_timeout = 900   # seconds for the whole notebook, whatever it
 c.Sandbox.user = "nobody"          # the kernel's user when the grader runs as root
 
 # --- Stderr never costs points ---------------------------------------------------------
-# nbgrader gives a test cell 0 when it writes to stderr. Drop stderr stream outputs made
-# only of TensorFlow/Keras/Python warning and log lines; real errors are "error" outputs
-# and still fail the cell.
+# nbgrader gives a test cell 0 when it writes to stderr. grader.preprocessors.UnscoredStderr
+# (in AUTOGRADE_PREPROCESSORS) shows a test cell's stderr without scoring it, whatever the
+# text: only an "error" output fails the cell. IgnorePattern still drops stderr outputs made
+# only of TensorFlow/Keras/Python warning and log lines (noise, in every cell).
 c.IgnorePattern.enabled = True
 # One line at a time, atomic group (Python >= 3.11): fast on long outputs, and a real error
-# line after a warning keeps the whole chunk (the cell then scores 0 as it should).
+# line after a warning keeps the whole chunk in sight.
 c.IgnorePattern.pattern = (
     r"\A(?>(?:[IWE]\d{4} [\d:.]+[ \t]+\d+ \S+\] .*"
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"

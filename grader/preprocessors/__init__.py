@@ -12,7 +12,9 @@ Every nbgrader entry point that loads the course's config (``python -m grader au
   runs in :mod:`grader.sandbox`, under a memory, process and whole-notebook time budget, and
   exports after each test cell what that cell's checks read;
 * :class:`SealedChecks` runs every test cell, whole, in the sealed checker
-  (:mod:`grader.checker`) on those artifacts: a cell scores only if both runs pass.
+  (:mod:`grader.checker`) on those artifacts: a cell scores only if both runs pass;
+* :class:`UnscoredStderr` (before ``SaveAutoGrades``) shows a grade cell's stderr without
+  scoring it: only an error output costs a test cell its points.
 """
 
 #: nbgrader's ``Autograde.sanitize_preprocessors`` (0.9's) with the course's repairs first.
@@ -37,6 +39,7 @@ AUTOGRADE_PREPROCESSORS = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "grader.preprocessors.UnscoredStderr",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -45,7 +48,9 @@ AUTOGRADE_PREPROCESSORS = [
 from grader.preprocessors.execute import BREACH, NOT_RUN, SandboxedExecute  # noqa: E402
 from grader.preprocessors.repair import RepairSubmission, SubmissionExporter  # noqa: E402
 from grader.preprocessors.sealed import SEALED_ERROR, SealedChecks, SealTests  # noqa: E402
+from grader.preprocessors.stderr import UnscoredStderr  # noqa: E402
 
 __all__ = ["SandboxedExecute", "SealTests", "SealedChecks", "BREACH", "NOT_RUN", "SEALED_ERROR",
            "AUTOGRADE_PREPROCESSORS", "SANITIZE_PREPROCESSORS", "SUBMISSION_EXPORTER",
            "RepairSubmission", "SubmissionExporter"]
+__all__ += ["UnscoredStderr"]
