@@ -128,6 +128,7 @@ class SandboxedExecute(Execute):
                     by_budget = cell_timeout is None or remaining < cell_timeout
                     self.timeout = max(1, math.ceil(remaining)) if by_budget else cell_timeout
                     before = self._events()
+                    self._timed_out = False
                     try:
                         self.preprocess_cell(cell, resources, index)
                     except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as exc:
@@ -137,8 +138,9 @@ class SandboxedExecute(Execute):
                         continue
                     finally:
                         self.timeout = cell_timeout
-                    timed_out = any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError"
-                                    for o in cell.outputs)
+                    # set by the client when the cell reached its timeout (never read from the
+                    # outputs: the student's code can raise an exception named CellTimeoutError)
+                    timed_out = self._timed_out
                     if not timed_out:
                         self._export_artifacts(cell, index, resources, deadline, report)
                     after = self._events()
@@ -221,6 +223,11 @@ class SandboxedExecute(Execute):
                 shutil.copyfile(path, target / gid / path.name, follow_symlinks=False)
 
     # -- helpers --------------------------------------------------------------------------------
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """nbclient's timeout handling (interrupt, then an error reply), remembering that it happened."""
+        self._timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
     def create_kernel_manager(self):
         """A :class:`SandboxKernelManager` bound to this notebook's jail (plain one without the sandbox)."""
         if getattr(self, "_jail", None) is None:
