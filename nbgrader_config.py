@@ -85,3 +85,14 @@ c.IgnorePattern.pattern = (
     r"|[ \t]+\S.*"
     r"|[ \t]*)(?:\n|\Z))+\Z"
 )
+
+# --- Feedback: what students see ---------------------------------------------------------
+# nbgrader's feedback is rendered from the autograded notebook, hidden tests included. These
+# preprocessors (before nbgrader's GetGrades and CSSHTMLHeaderPreprocessor) remove the hidden
+# blocks, cut tracebacks to their last line, drop widget metadata nbconvert cannot read and
+# write a hand-copied submission's timestamp.txt from its own time, so `nbgrader
+# generate_feedback` and the formgrader's Generate/Release Feedback buttons are safe and work
+# (`python -m grader feedback` forces them anyway). See docs/grader.md, "Feedback".
+from grader.preprocessors import FEEDBACK_PREPROCESSORS  # noqa: E402
+
+c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS

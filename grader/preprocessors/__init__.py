@@ -45,6 +45,19 @@ AUTOGRADE_PREPROCESSORS = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+#: ``GenerateFeedback.preprocessors``: nbgrader 0.9's (``GetGrades``, ``CSSHTMLHeaderPreprocessor``)
+#: after the course's safe ones (:mod:`grader.preprocessors.feedback`): hidden-test blocks
+#: removed, tracebacks cut to ``ename: evalue``, unreadable widget metadata dropped, and a
+#: hand-copied submission's ``timestamp.txt`` written from its own time.
+FEEDBACK_PREPROCESSORS = [
+    "grader.preprocessors.StripHiddenTests",
+    "grader.preprocessors.ShortTracebacks",
+    "grader.preprocessors.DropBrokenWidgetState",
+    "grader.preprocessors.SubmissionTimestamp",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
 from grader.preprocessors.execute import BREACH, NOT_RUN, SandboxedExecute  # noqa: E402
 from grader.preprocessors.repair import RepairSubmission, SubmissionExporter  # noqa: E402
 from grader.preprocessors.sealed import SEALED_ERROR, SealedChecks, SealTests  # noqa: E402
@@ -53,4 +66,9 @@ from grader.preprocessors.stderr import UnscoredStderr  # noqa: E402
 __all__ = ["SandboxedExecute", "SealTests", "SealedChecks", "BREACH", "NOT_RUN", "SEALED_ERROR",
            "AUTOGRADE_PREPROCESSORS", "SANITIZE_PREPROCESSORS", "SUBMISSION_EXPORTER",
            "RepairSubmission", "SubmissionExporter"]
+from grader.preprocessors.feedback import (  # noqa: E402
+    DropBrokenWidgetState, ShortTracebacks, StripHiddenTests, SubmissionTimestamp)
+
+__all__ += ["FEEDBACK_PREPROCESSORS", "StripHiddenTests", "ShortTracebacks", "DropBrokenWidgetState",
+            "SubmissionTimestamp"]
 __all__ += ["UnscoredStderr"]

@@ -22,3 +22,6 @@ c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
 c.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS
 c.Autograde.exporter_class = SUBMISSION_EXPORTER
 c.Sandbox.notebook_timeout = 60
+from grader.preprocessors import FEEDBACK_PREPROCESSORS  # noqa: E402
+
+c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
