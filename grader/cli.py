@@ -323,6 +323,83 @@ def collect_cmd(
     raise typer.Exit(code)
 
 
+_FEEDBACK_STYLE = {"written": "green", "skipped": "yellow", "failed": "bold red"}
+
+
+def run_feedback(root, assignments, students, console: Console) -> int:
+    """Write the feedback; print one line per submission, the timestamps written and a summary.
+
+    Return the exit code: 0 when no feedback failed, 1 when some did, 2 for a usage error.
+    """
+    from rich.markup import escape
+
+    from grader.autograde import GraderError
+    from grader.course import find_course_root
+    from grader.feedback import exit_code, generate_feedback
+
+    start = time.monotonic()
+    try:
+        course_root = find_course_root(root)
+        results = generate_feedback(course_root, assignments or None, students or None,
+                                    on_done=lambda r: print_feedback(r, console))
+    except (GraderError, FileNotFoundError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
+    stamped = [r for r in results if r.time is not None and r.time.written]
+    untimed = [r for r in results if r.time is not None and r.time.timestamp is None]
+    if stamped:
+        console.print(f"timestamps: {_plural(len(stamped), 'submission')} had no timestamp.txt in autograded/; "
+                      "written from the submission's own time (never the grading time):", soft_wrap=True)
+        for r in stamped:
+            console.print(f"  {escape(r.student)} / {escape(r.assignment)}: {escape(r.time.timestamp)} "
+                          f"({escape(r.time.source)})", soft_wrap=True, highlight=False)
+    for r in untimed:
+        console.print(f"[yellow]timestamps:[/] {escape(r.student)} / {escape(r.assignment)}: no submission time "
+                      "found (no timestamp.txt, no submitted notebook): none written, Release Feedback will "
+                      "fail for it", soft_wrap=True)
+    counts = ", ".join(f"{k} {sum(r.status == k for r in results)}" for k in ("written", "skipped", "failed"))
+    console.print(f"[bold]feedback:[/] {counts} ({_plural(len(results), 'submission')} in "
+                  f"{_duration(time.monotonic() - start)}); files in {course_root / 'feedback'}", soft_wrap=True)
+    return exit_code(results)
+
+
+def print_feedback(result, console: Console) -> None:
+    """One submission's feedback line: status, student / assignment, files or reason, time."""
+    from rich.markup import escape
+
+    style = _FEEDBACK_STYLE.get(result.status, "")
+    what = ", ".join(result.files) if result.status == "written" else result.reason
+    note = ""
+    if result.time is not None and result.time.written:
+        note = (f" [dim](timestamp.txt written: {escape(result.time.timestamp)}, from "
+                f"{escape(result.time.source)})[/]")
+    console.print(f"[{style}]{result.status:>7}[/] {escape(result.student)} / {escape(result.assignment)}: "
+                  f"{escape(what)}{note} [dim]{result.seconds:.1f}s[/]", soft_wrap=True)
+
+
+@app.command("feedback")
+def feedback_cmd(
+    assignments: Optional[List[str]] = typer.Argument(None, help="Assignment ids (default: every assignment autograded or submitted)."),
+    student: Optional[List[str]] = typer.Option(None, "--student", "-s", help="Only this student (repeatable)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database the scores are read from (default: c.CourseDirectory.db_url of nbgrader_config.py, the course's gradebook.db)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Write feedback/<student>/<assignment>/<notebook>.html for every autograded submission.
+
+    Students see each test cell's points and, for a failed check, its message, with their own code and outputs; never the hidden tests nor traceback lines. A submission without timestamp.txt gets one from its own time (submitted/.../timestamp.txt, else the submitted notebook's file time), so the formgrader's Release Feedback works. Exit code 0: written (skipped ones, e.g. not autograded yet, are not errors); 1: some feedback failed; 2: nothing to do or an unknown assignment.
+    """
+    from grader.course import using_gradebook
+
+    console = _console()
+    try:
+        with using_gradebook(db):
+            code = run_feedback(root, assignments, student, console)
+    except ValueError as exc:
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        code = EXIT_USAGE
+    raise typer.Exit(code)
+
+
 @app.command("demo")
 def demo_cmd(
     assignments: Optional[List[str]] = typer.Argument(None, help="Assignments of the demo cohort (default: grader.demo.DEMO_ASSIGNMENTS)."),
