@@ -4,6 +4,9 @@
 * ``collect``   -> :func:`grader.collect.collect_scores` and friends
 * ``demo``      -> :func:`grader.demo.build_demo_cohort`, then the two above
 * ``demo --clean`` -> :func:`grader.demo.clean_demo` (removes only the demo students)
+* ``roster import`` -> :func:`grader.roster.import_roster`; ``collect --format canvas|long``
+  -> :func:`grader.roster.canvas_table`, :func:`grader.roster.long_table`
+* ``solutions``  -> :func:`grader.solutions.write_solutions`
 * ``feedback``  -> :func:`grader.feedback.generate_feedback` (the students' HTML, no hidden tests)
 
 Exit codes: 0 everything that was submitted is graded; 1 some submission failed to
@@ -188,8 +191,9 @@ def _shown_url(db_url: str) -> str:
         return db_url
 
 
-def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
-    """Collect the gradebook into reports and print the summary. Return (exit code, scores)."""
+def run_collect(root, out: Optional[Path], db: Optional[str], console: Console, formats=()):
+    """Collect the gradebook into reports (and the LMS ``formats``) and print the summary.
+    Return (exit code, scores)."""
     from grader.collect import GradebookError, check_integrity, collect_scores, collect_tests, write_reports
     from grader.course import check_db_url, find_course_root, load_config
     from grader.status import load_statuses, status_path
@@ -208,6 +212,10 @@ def run_collect(root, out: Optional[Path], db: Optional[str], console: Console):
     console.print(f"gradebook: {_shown_url(db_url)}", soft_wrap=True)
     out = Path(out) if out else course_root / "reports"
     paths = write_reports(scores, tests, out, integrity)
+    if formats:
+        from grader.roster import course_roster, write_exports
+
+        paths.update(write_exports(scores, course_roster(course_root, db_url), out, formats))
     print_summary(scores, tests, console)
     print_integrity(integrity, console)
     console.print("reports: " + ", ".join(str(p) for p in paths.values()))
@@ -316,11 +324,74 @@ def autograde_cmd(
 def collect_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for grades.csv, tests.csv, integrity.csv and score_distribution.png (default: <root>/reports)."),
     db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database URL, e.g. postgresql://user@host/gradebook (default: c.CourseDirectory.db_url of nbgrader_config.py, the course's gradebook.db)."),
+    formats: Optional[List[str]] = typer.Option(None, "--format", help="Also write a file for an LMS (repeatable): canvas (canvas.csv, Canvas's gradebook import) or long (grades_long.csv, one row per student and assignment)."),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Read the gradebook, write the reports and print the summary. Exit code 2 if there is no gradebook."""
-    code, _ = run_collect(root, out, db, _console())
+    bad = sorted(set(formats or []) - {"canvas", "long"})
+    if bad:
+        _console().print(f"[bold red]error:[/] unknown --format {', '.join(bad)}: expected canvas or long")
+        raise typer.Exit(EXIT_USAGE)
+    code, _ = run_collect(root, out, db, _console(), formats=list(dict.fromkeys(formats or [])))
     raise typer.Exit(code)
+
+
+@app.command("solutions")
+def solutions_cmd(
+    assignment: str = typer.Argument(..., help="Assignment id, e.g. 01-perceptron."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (default: <root>/solutions/<assignment>; emptied first)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Write an assignment's worked solutions, to hand out after the deadline.
+
+    The source notebook with its solutions, without the hidden tests, outputs or nbgrader metadata."""
+    from grader.solutions import write_solutions
+
+    console = _console()
+    try:
+        result = write_solutions(root, assignment, out)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE)
+    for path in result.notebooks + result.files:
+        console.print(f"wrote {path}", soft_wrap=True, markup=False)
+    console.print("solutions: no hidden test is in them; hand them out after the deadline", soft_wrap=True)
+    raise typer.Exit(EXIT_OK)
+
+
+roster_app = typer.Typer(no_args_is_help=True, help="The class list: student ids, names and emails.")
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import_cmd(
+    path: Path = typer.Argument(..., help="CSV with a header: id (or student_id), first_name, last_name, email; optional section, canvas_id, sis_login_id."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database URL (default: c.CourseDirectory.db_url of nbgrader_config.py)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Add or update the students of a roster CSV in the gradebook (names shown by the formgrader
+    and in the LMS exports); keeps a checked copy as <root>/roster.csv. Nobody is removed.
+    Exit code 2 for a file that cannot be imported (the message names the line)."""
+    from grader.collect import GradebookError, check_gradebook
+    from grader.course import check_db_url, find_course_root, load_config
+    from grader.roster import RosterError, import_roster, read_roster, save_roster
+
+    console = _console()
+    course_root = find_course_root(root)
+    db_url = db or str(load_config(course_root).CourseDirectory.db_url)
+    try:
+        check_db_url(db_url)
+        check_gradebook(db_url)
+        roster = read_roster(path)
+        result = import_roster(db_url, roster)
+    except (RosterError, GradebookError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE)
+    kept = save_roster(course_root, roster)
+    console.print(f"roster: {len(roster)} students read from {path}: {len(result.added)} added, "
+                  f"{len(result.updated)} updated, {result.unchanged} unchanged (gradebook: {_shown_url(db_url)}); "
+                  f"copy kept in {kept}", soft_wrap=True)
+    raise typer.Exit(EXIT_OK)
 
 
 _FEEDBACK_STYLE = {"written": "green", "skipped": "yellow", "failed": "bold red"}
