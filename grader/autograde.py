@@ -427,6 +427,15 @@ def prepare_submission(
         prepared.notes.extend(repair_notebook(nb, release_nb))
         prepared.code_cells += sum(c.get("cell_type") == "code" for c in nb.cells)
         nbformat.write(nb, str(dest / name))
+    # the hand-in time, read by nbgrader into the gradebook (the formgrader's timestamp, late
+    # penalties): the collected timestamp.txt, else the notebook's file time; never the grading time
+    from grader.feedback import submission_time
+
+    timestamp, _ = submission_time(src)
+    if timestamp is None:
+        timestamp, _ = submission_time(found[expected[0]].parent)
+    if timestamp is not None:
+        (dest / "timestamp.txt").write_text(timestamp + "\n", encoding="utf-8")
     return prepared
 
 

@@ -71,8 +71,8 @@ def test_prepare_renamed_notebook_is_graded_under_the_expected_name(staged_root,
     p = prepare_submission(staged_root, "toy", "s", tmp_path / "stage")
     assert p.error is None and p.notes == ["renamed: toy-Copy1.ipynb graded as toy.ipynb",
                                            "not used: data.csv (only the notebook is graded)"]
-    # only the notebook is staged: the student's other files never reach the kernel
-    assert sorted(x.name for x in (tmp_path / "stage" / "s" / "toy").iterdir()) == ["toy.ipynb"]
+    # only the notebook (and its hand-in time) is staged: the student's other files never reach the kernel
+    assert sorted(x.name for x in (tmp_path / "stage" / "s" / "toy").iterdir()) == ["timestamp.txt", "toy.ipynb"]
     assert (staged_root / "submitted" / "s" / "toy" / "toy-Copy1.ipynb").exists()
 
 

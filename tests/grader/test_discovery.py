@@ -90,3 +90,13 @@ def test_a_cohort_of_odd_layouts_is_graded_and_the_rest_listed_at_the_end(toy_ro
     assert "failed two / toy: several notebooks differ from the release" in tail, tail
     assert "missing empty / toy: no notebook in submitted/empty/toy (the folder is empty)" in tail, tail
     assert "graded 2, failed 2, missing 1" in run.stdout
+
+
+def test_the_hand_in_time_is_staged_for_nbgrader_never_the_grading_time(toy_root, tmp_path):
+    path = submit(toy_root, "s", filled(toy_root))
+    os.utime(path, (1764500000, 1764500000))  # 2025-11-30 10:53:20 UTC, as an LMS download keeps it
+    prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert (tmp_path / "s" / "toy" / "timestamp.txt").read_text().startswith("2025-11-30 10:53:20")
+    (path.parent / "timestamp.txt").write_text("2026-01-02 03:04:05.000000 UTC")  # collected by nbgrader
+    prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert (tmp_path / "s" / "toy" / "timestamp.txt").read_text().strip() == "2026-01-02 03:04:05.000000 UTC"
