@@ -2,8 +2,9 @@
 
 ``test-toy-warnings`` writes to stderr the lines TensorFlow and Keras write (a
 ``UserWarning``, an absl ``I0000 ... port.cc:153]`` line, a ``tf.function``
-retracing warning): thanks to ``IgnorePattern`` in ``nbgrader_config.py`` they cost
-no points. A real error in that cell still scores 0.
+retracing warning): ``IgnorePattern`` in ``nbgrader_config.py`` drops them, and
+``UnscoredStderr`` would show them without scoring them anyway: they cost no points. A real
+error in that cell still scores 0.
 """
 
 from __future__ import annotations
@@ -29,15 +30,31 @@ def test_reference_with_warnings_scores_full_marks(toy_course):
 @pytest.mark.slow
 @pytest.mark.xdist_group("toy")
 def test_the_warnings_really_reach_stderr(toy_course):
-    """Control: with IgnorePattern off, the same submission loses the warning cell's points."""
+    """Control: scored as nbgrader alone scores (IgnorePattern and UnscoredStderr off), the same
+    submission loses the warning cell's points."""
     g = toy_course.autograde(TOY, "reference-no-ignore-pattern", toy_course.build(TOY, "reference"),
-                             IgnorePattern={"enabled": False})
+                             IgnorePattern={"enabled": False}, UnscoredStderr={"enabled": False})
     assert g.success, g.explain()
     assert g.cells["test-toy-warnings"] == (0.0, 4.0), g.explain()
     stderr = "".join(o.get("text", "") for o in g.outputs["test-toy-warnings"]
                      if o.get("output_type") == "stream" and o.get("name") == "stderr")
     assert "UserWarning" in stderr and "port.cc:153]" in stderr and "retracing" in stderr, g.explain()
     assert g.cells["test-toy-mean"] == (6.0, 6.0), g.explain()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("toy")
+def test_stderr_shown_but_not_scored_without_ignore_pattern(toy_course):
+    """With IgnorePattern off, UnscoredStderr alone keeps the points; the lines stay in sight."""
+    g = toy_course.autograde(TOY, "reference-unscored-stderr", toy_course.build(TOY, "reference"),
+                             IgnorePattern={"enabled": False})
+    assert g.success, g.explain()
+    assert g.cells == {"test-toy-mean": (6.0, 6.0), "test-toy-warnings": (4.0, 4.0)}, g.explain()
+    outputs = g.outputs["test-toy-warnings"]
+    assert not any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outputs)
+    shown = "".join(o["data"]["text/plain"] for o in outputs
+                    if o.get("metadata", {}).get("grader") == {"stream": "stderr"})
+    assert "UserWarning" in shown and "port.cc:153]" in shown and "retracing" in shown, outputs
 
 
 @pytest.mark.slow
