@@ -154,8 +154,9 @@ def ensure_submission_files(autograded: str | os.PathLike, submitted: str | os.P
 
     nbgrader's exchange writes both when a student submits, ``nbgrader collect`` copies them to
     ``submitted/`` and ``nbgrader autograde`` to ``autograded/``; a submission copied in by
-    hand (or staged by ``python -m grader autograde``, which stages only the notebooks) has
-    neither, and ``release_feedback`` then fails. Existing files are kept.
+    hand has neither (``python -m grader autograde`` stages its time, :func:`submission_time`,
+    but no secret; nbgrader's own autograde neither), and ``release_feedback`` then fails.
+    Existing files are kept.
 
     Parameters
     ----------
