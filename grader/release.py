@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from grader.course import assignment_ids, course_api
 
-__all__ = ["generate_release"]
+__all__ = ["generate_release", "is_gradable"]
 
 
 class ReleaseError(RuntimeError):
@@ -22,7 +23,8 @@ def generate_release(root: str | os.PathLike | None = None, assignments: list[st
 
     Solution code between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` and hidden
     tests between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` are
-    removed; outputs are cleared; the assignment is added to the gradebook if new.
+    removed; outputs are cleared; the assignment is added to the gradebook if new, unless it
+    has no graded cell (the lesson: see :func:`is_gradable`).
 
     Parameters
     ----------
@@ -41,13 +43,70 @@ def generate_release(root: str | os.PathLike | None = None, assignments: list[st
     ReleaseError
         If nbgrader reports a failure for any assignment (its log is included).
     """
-    api = course_api(root)
-    names = list(assignments) if assignments else assignment_ids(root)
+    from traitlets.config import Config
+
+    from grader.course import find_course_root
+
+    course = find_course_root(root)
+    api = course_api(course)
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import SaveCells
+
+    lesson_cfg = Config()
+    lesson_cfg.GenerateAssignment.no_database = True  # nbgrader still saves cells unless SaveCells goes too
+    lesson_cfg.GenerateAssignment.preprocessors = [
+        p for p in GenerateAssignment.class_traits()["preprocessors"].default() if p is not SaveCells]
+    lesson_api = None
+    names = list(assignments) if assignments else assignment_ids(course)
     for name in names:
-        result = api.generate_assignment(name, force=True, create=True)
+        if is_gradable(course, name):
+            result = api.generate_assignment(name, force=True, create=True)
+        else:  # the lesson: released for students, never an assignment of the gradebook
+            lesson_api = lesson_api or course_api(course, lesson_cfg)
+            result = lesson_api.generate_assignment(name, force=True, create=False)
+            if result["success"]:
+                _drop_from_gradebook(api, name)
         if not result["success"]:
             raise ReleaseError(f"generate_assignment {name} failed:\n{result.get('error') or result.get('log')}")
     return names
+
+
+def is_gradable(root: str | os.PathLike, assignment: str) -> bool:
+    """Whether ``source/<assignment>/`` has a graded cell (the lesson has none).
+
+    Parameters
+    ----------
+    root : path-like
+        The course root.
+    assignment : str
+
+    Returns
+    -------
+    bool
+        ``False`` for an assignment whose notebooks hold no nbgrader grade cell: it is
+        released for students but kept out of the gradebook (so the formgrader does not list
+        it as an assignment worth 0 points).
+    """
+    import nbformat
+
+    for path in sorted((Path(root) / "source" / assignment).glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        if any(c.get("metadata", {}).get("nbgrader", {}).get("grade") for c in nb.cells):
+            return True
+    return False
+
+
+def _drop_from_gradebook(api, assignment: str) -> None:
+    """Remove a not-gradable assignment an earlier release put in the gradebook, unless it has submissions."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        try:
+            found = gb.find_assignment(assignment)
+        except MissingEntry:
+            return
+        if not found.submissions:
+            gb.remove_assignment(assignment)
 
 
 def main(argv: list[str] | None = None) -> int:
