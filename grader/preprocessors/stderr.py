@@ -19,9 +19,13 @@ So in every grade cell, after execution and before ``SaveAutoGrades``:
 * each ``stream`` output named ``stderr`` becomes a ``display_data`` output with the same
   text (``text/plain``) and ``metadata["grader"] = {"stream": "stderr"}``: the TA and the
   student still see it, in place, and nothing scores it;
-* when the cell has an ``error`` output, each ``execute_result`` before the first error
-  becomes a ``display_data`` marked ``{"output_type": "execute_result"}``: the error decides,
-  the cell scores 0.
+* each ``execute_result`` becomes a ``display_data`` marked ``{"output_type":
+  "execute_result"}``: a test cell of this course passes or fails, it never returns a
+  partial credit, so no number a student's code publishes can be read as one (a number above
+  the cell's points would even make nbgrader raise and the whole submission ``failed``);
+  with ``c.UnscoredStderr.partial_credit = True`` (a course whose test cells return partial
+  credit) only those before the first error are converted: the error decides, the cell
+  scores 0.
 
 Nothing else changes: an ``error`` output is never touched (the kernel's own, the one
 nbgrader adds from a failed execute reply, the sealed checker's, a breach's), so a failing
@@ -37,6 +41,7 @@ from __future__ import annotations
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
+from traitlets import Bool
 
 __all__ = ["UnscoredStderr", "MARK"]
 
@@ -55,6 +60,9 @@ class UnscoredStderr(NbGraderPreprocessor):
     ``LimitOutput`` and before ``SaveAutoGrades``; ``c.UnscoredStderr.enabled = False``
     restores nbgrader's scoring.
     """
+
+    partial_credit = Bool(False, help="Test cells may return a partial credit (nbgrader's execute_result "
+                          "rule); False: every execute_result of a grade cell is shown, never scored.").tag(config=True)
 
     def preprocess_cell(self, cell, resources, cell_index):
         """Convert the stderr streams (and an execute_result ahead of an error) of a grade cell.
@@ -79,7 +87,7 @@ class UnscoredStderr(NbGraderPreprocessor):
             kind = output.get("output_type")
             if kind == "stream" and output.get("name") == "stderr":
                 output = _shown({"text/plain": output.get("text", "")}, {"stream": "stderr"})
-            elif kind == "execute_result" and i < first_error < len(outputs):
+            elif kind == "execute_result" and (not self.partial_credit or i < first_error < len(outputs)):
                 output = _shown(output.get("data", {}), {"output_type": "execute_result"})
             converted.append(output)
         cell.outputs = converted

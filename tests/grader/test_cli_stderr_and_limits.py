@@ -229,9 +229,22 @@ def test_an_error_output_always_scores_zero():
     assert score == 0
     assert cell.outputs[0].output_type == "display_data"
     assert cell.outputs[0].metadata == {"grader": {"output_type": "execute_result"}}
-    # without an error, nbgrader's partial credit is untouched
-    partial = new_output("execute_result", data={"text/plain": "1.5"}, execution_count=1)
-    assert _scored(_grade_cell([partial]))[0] == 1.5
+    # without an error, a published number is not a grade either: a passing cell keeps its
+    # points, and a number above them no longer makes nbgrader raise (a forced `failed`)
+    for text in ("1.5", "99"):
+        published = new_output("execute_result", data={"text/plain": text}, execution_count=1)
+        assert _scored(_grade_cell([published]))[0] == 2
+    # a course whose test cells return partial credit keeps nbgrader's rule
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.UnscoredStderr.partial_credit = True
+    nb = nbformat.v4.new_notebook(cells=[_grade_cell([new_output("execute_result", data={"text/plain": "1.5"},
+                                                                 execution_count=1)])])
+    nb, _ = UnscoredStderr(config=cfg).preprocess(nb, {})
+    from nbgrader.utils import determine_grade
+
+    assert determine_grade(nb.cells[0])[0] == 1.5
 
 
 def test_other_cells_and_disabled_are_untouched():
