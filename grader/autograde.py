@@ -244,6 +244,9 @@ def _read_notebook(path: Path):
     return nb, None
 
 
+#: Files nbgrader's exchange puts beside a collected notebook (read by the grader, not "unused").
+_EXCHANGE_FILES = {"timestamp.txt", "submission_secret.txt"}
+
 #: Folders an unzipped download or a JupyterLab session leaves beside the work.
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
 
@@ -401,7 +404,8 @@ def prepare_submission(
 
     prepared = Prepared(notes=list(chosen.notes))
     others = sorted(str(p.relative_to(src)) for p in src.rglob("*")
-                    if p.is_file() and p.suffix != ".ipynb" and not _ignored(p.relative_to(src)))
+                    if p.is_file() and p.suffix != ".ipynb" and not _ignored(p.relative_to(src))
+                    and str(p.relative_to(src)) not in _EXCHANGE_FILES)
     if others:
         shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
         prepared.notes.append(f"not used: {shown} (only the notebook is graded)")
@@ -436,6 +440,9 @@ def prepare_submission(
         timestamp, _ = submission_time(found[expected[0]].parent)
     if timestamp is not None:
         (dest / "timestamp.txt").write_text(timestamp + "\n", encoding="utf-8")
+    secret = src / "submission_secret.txt"  # nbgrader's exchange: lets the student fetch feedback
+    if secret.is_file() and not secret.is_symlink():
+        shutil.copyfile(secret, dest / secret.name)
     return prepared
 
 

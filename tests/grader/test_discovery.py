@@ -100,3 +100,12 @@ def test_the_hand_in_time_is_staged_for_nbgrader_never_the_grading_time(toy_root
     (path.parent / "timestamp.txt").write_text("2026-01-02 03:04:05.000000 UTC")  # collected by nbgrader
     prepare_submission(toy_root, "toy", "s", tmp_path)
     assert (tmp_path / "s" / "toy" / "timestamp.txt").read_text().strip() == "2026-01-02 03:04:05.000000 UTC"
+
+
+def test_the_exchange_files_are_staged_not_listed_as_unused(toy_root, tmp_path):
+    folder = submit(toy_root, "s", filled(toy_root)).parent
+    (folder / "timestamp.txt").write_text("2026-01-02 03:04:05.000000 UTC")
+    (folder / "submission_secret.txt").write_text("abc123")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.notes == []
+    assert (tmp_path / "s" / "toy" / "submission_secret.txt").read_text() == "abc123"
