@@ -177,3 +177,14 @@ def test_grades_table_and_test_summary_are_explicit():
     })
     s = pass_rates(tests)
     assert list(s["grade_id"]) == ["t2", "t1"] and list(s["pass_rate"]) == [0.0, 1.0]
+
+
+def test_the_grader_console_script_is_the_same_cli():
+    import os
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(sys.executable), "grader")
+    assert os.path.exists(script), "pyproject.toml's [project.scripts] grader is not installed (make install)"
+    run = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "autograde" in run.stdout and "feedback" in run.stdout
