@@ -519,6 +519,9 @@ def sandbox_config(
     cfg.Autograde.sanitize_preprocessors = sanitize
     if "exporter_class" not in course.get("Autograde", {}):
         cfg.Autograde.exporter_class = SUBMISSION_EXPORTER
+    # the set-up check is made on the autograded copy (setup_failure): a `failed` status with
+    # the reason and nothing merged, rather than nbgrader's generic failure
+    cfg.SetupGuard.enabled = False
     cfg.Sandbox.enabled = bool(sandbox)
     if memory is not None:
         parse_size(memory)
@@ -925,22 +928,15 @@ def setup_failure(folder: Path, notebooks: Iterable[str]) -> str | None:
     str or None
         A reason naming the cell and the error, for a ``failed`` status.
     """
+    from grader.preprocessors.setup_guard import setup_failure_reason
+
     for name in notebooks:
         nb, _ = _read_notebook(folder / name)
         if nb is None:  # unreadable: reported elsewhere
             continue
-        for index, cell in enumerate(nb.cells):
-            meta = _nbg(cell)
-            if meta.get("solution") or meta.get("grade"):
-                break  # the student's part begins
-            if cell.cell_type != "code" or not meta.get("locked"):
-                continue
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    return (f"the set-up cell {meta.get('grade_id') or index} of {name} failed before any "
-                            f"answer ran ({out.get('ename')}: {str(out.get('evalue'))[:200]}): the grading "
-                            "environment is broken (is the course package importable where the notebook "
-                            "runs?); nothing was recorded, fix it and grade again")
+        reason = setup_failure_reason(nb, name)
+        if reason:
+            return reason
     return None
 
 

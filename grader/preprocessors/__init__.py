@@ -13,6 +13,8 @@ Every nbgrader entry point that loads the course's config (``python -m grader au
   exports after each test cell what that cell's checks read;
 * :class:`SealedChecks` runs every test cell, whole, in the sealed checker
   (:mod:`grader.checker`) on those artifacts: a cell scores only if both runs pass;
+* :class:`SetupGuard` fails a notebook whose set-up cell failed (a broken environment, not
+  a cohort of zeros);
 * :class:`UnscoredStderr` (before ``SaveAutoGrades``) shows a grade cell's stderr without
   scoring it: only an error output costs a test cell its points.
 """
@@ -40,6 +42,7 @@ AUTOGRADE_PREPROCESSORS = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "grader.preprocessors.UnscoredStderr",
+    "grader.preprocessors.SetupGuard",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -61,6 +64,7 @@ FEEDBACK_PREPROCESSORS = [
 from grader.preprocessors.execute import BREACH, NOT_RUN, SandboxedExecute  # noqa: E402
 from grader.preprocessors.repair import RepairSubmission, SubmissionExporter  # noqa: E402
 from grader.preprocessors.sealed import SEALED_ERROR, SealedChecks, SealTests  # noqa: E402
+from grader.preprocessors.setup_guard import SetupGuard  # noqa: E402
 from grader.preprocessors.stderr import UnscoredStderr  # noqa: E402
 
 __all__ = ["SandboxedExecute", "SealTests", "SealedChecks", "BREACH", "NOT_RUN", "SEALED_ERROR",
@@ -71,4 +75,4 @@ from grader.preprocessors.feedback import (  # noqa: E402
 
 __all__ += ["FEEDBACK_PREPROCESSORS", "StripHiddenTests", "ShortTracebacks", "DropBrokenWidgetState",
             "SubmissionTimestamp"]
-__all__ += ["UnscoredStderr"]
+__all__ += ["UnscoredStderr", "SetupGuard"]

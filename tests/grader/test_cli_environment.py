@@ -19,10 +19,10 @@ from cli_helpers import filled, gradebook_scores, submit
 pytestmark = pytest.mark.slow
 
 
-def test_a_failing_set_up_cell_fails_the_submission_and_records_nothing(bare_toy_root):
+def _broken_environment(root):
+    """The toy course whose set-up cell imports a module the grading environment lacks."""
     from grader.release import generate_release
 
-    root = bare_toy_root
     source = root / "source" / "toy" / "toy.ipynb"
     nb = nbformat.read(str(source), as_version=4)
     setup = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
@@ -30,6 +30,11 @@ def test_a_failing_set_up_cell_fails_the_submission_and_records_nothing(bare_toy
     nbformat.write(nb, str(source))
     generate_release(root)
     submit(root, "good", filled(root))
+    return root
+
+
+def test_a_failing_set_up_cell_fails_the_submission_and_records_nothing(bare_toy_root):
+    root = _broken_environment(bare_toy_root)
     run = subprocess.run([sys.executable, "-m", "grader", "autograde", "--root", str(root)], capture_output=True,
                          text=True, timeout=600)
     out = " ".join(run.stdout.split())
@@ -38,3 +43,24 @@ def test_a_failing_set_up_cell_fails_the_submission_and_records_nothing(bare_toy
     assert ("the set-up cell setup of toy.ipynb failed before any answer ran (ModuleNotFoundError: No module "
             "named 'course_package_not_installed_here')") in out, out
     assert "good" not in gradebook_scores(root)
+
+
+def test_nbgrader_autograde_also_records_nothing_for_a_broken_environment(bare_toy_root):
+    """The formgrader's Autograde button runs ``nbgrader autograde``: SetupGuard (from the course
+    config) makes it fail that notebook with the reason instead of recording 0/3."""
+    import os
+
+    root = _broken_environment(bare_toy_root)
+    bindir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+    run = subprocess.run([os.path.join(bindir, "nbgrader"), "autograde", "toy", "--force"], cwd=root,
+                         capture_output=True, text=True, env=env, timeout=600)
+    log = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0, log
+    assert "GradingEnvironmentError" in log and "course_package_not_installed_here" in log, log
+    assert gradebook_scores(root).get("good") in (None, 0.0)
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(root / "gradebook.db")) as gb:
+        grades = [g for s in gb.find_student("good").submissions for nb in s.notebooks for g in nb.grades]
+        assert all(g.auto_score is None for g in grades), [(g.name, g.auto_score) for g in grades]
