@@ -280,7 +280,8 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     -------
     (Prepared, dict of str to Path)
         ``Prepared.error`` set (with ``<folder>`` standing for the submission folder) when
-        nothing can be graded: ``missing`` for an empty folder, ``failed`` otherwise; else its
+        nothing can be graded: ``missing`` when there is no notebook at all (the reason names
+        any other file found), ``failed`` for several candidates; else its
         notes say what was chosen, and the dict maps each expected name to the file graded.
 
     Notes
@@ -302,8 +303,8 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
         if not files:
             return Prepared(error="no notebook in <folder> (the folder is empty)", status="missing"), {}
         shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-        return Prepared(error=f"no notebook in <folder> (found: {shown}): convert or rename the student's "
-                              "work to the expected .ipynb and autograde again"), {}
+        return Prepared(error=f"no notebook in <folder> (found: {shown}; if it is the work, convert or "
+                              "rename it to the expected .ipynb and autograde again)", status="missing"), {}
     if nested:
         folders = sorted({str(p.parent.relative_to(src)) for p in nested})
         notes.append(f"found one folder down, in {', '.join(folders)}/")
@@ -376,7 +377,8 @@ def prepare_submission(
         ``error`` set if the submission cannot be graded:
 
         * no folder, or an empty folder -> status ``missing``;
-        * files but no notebook (in the folder or one folder down) -> ``failed``;
+        * files but no notebook (in the folder or one folder down) -> ``missing``, the
+          reason naming the files;
         * a notebook that is not valid JSON / not a notebook -> ``failed``;
         * several notebooks that differ from the release -> ``failed`` (see
           :func:`discover_notebooks`);

@@ -106,7 +106,7 @@ def test_bad_inputs_graded_or_reported_and_reports_repeatable(toy_root, tmp_path
     assert statuses[("noint", "toy")].notes[0] == (
         "cell toy-answer did not stop at the 5 s timeout (the kernel ignored the interrupt)")
     assert "cell toy-answer stopped at the 5 s timeout" in notes["loop"]
-    assert "no .ipynb" in reasons["nothing"]
+    assert "no notebook in submitted/nothing/toy (found: notes.txt;" in reasons["nothing"]
     assert "renamed: toy (1).ipynb graded as toy.ipynb" in notes["renamed"]
     assert "duplicate grade_id test-answer" in notes["dup"]
     assert "restored deleted locked cell(s) test-double" in notes["deleted"]

@@ -58,11 +58,11 @@ def test_every_copy_untouched_grades_the_expected_name_and_says_so(toy_root, tmp
     assert p.error is None and p.notes == ["every notebook is the untouched release; graded toy.ipynb"]
 
 
-def test_files_but_no_notebook_fail_naming_them(toy_root, tmp_path):
+def test_files_but_no_notebook_are_missing_naming_them(toy_root, tmp_path):
     folder = submit(toy_root, "s", raw="answer = 42\n", name="toy.py").parent
     (folder / "work.zip").write_bytes(b"PK\x03\x04")
     p = prepare_submission(toy_root, "toy", "s", tmp_path)
-    assert p.status == "failed" and "found: toy.py, work.zip" in p.error
+    assert p.status == "missing" and "found: toy.py, work.zip" in p.error
 
 
 def test_a_byte_order_mark_is_read_and_noted(toy_root, tmp_path):
@@ -83,13 +83,13 @@ def test_a_cohort_of_odd_layouts_is_graded_and_the_rest_listed_at_the_end(toy_ro
     submit(toy_root, "two", filled(toy_root), name="b.ipynb")
     run = subprocess.run([sys.executable, "-m", "grader", "autograde", "--root", str(toy_root)],
                          capture_output=True, text=True, timeout=900, env=dict(os.environ, COLUMNS="200"))
-    assert run.returncode == 1, run.stdout + run.stderr  # pyfile and two failed
+    assert run.returncode == 1, run.stdout + run.stderr  # two failed
     assert gradebook_scores(toy_root) == {"copy": 3.0, "nested": 3.0}, run.stdout
-    tail = run.stdout[run.stdout.index("not graded (3):"):]
-    assert "failed pyfile / toy: no notebook in submitted/pyfile/toy (found: toy.py)" in tail, tail
+    tail = " ".join(run.stdout[run.stdout.index("not graded (3):"):].split())
     assert "failed two / toy: several notebooks differ from the release" in tail, tail
     assert "missing empty / toy: no notebook in submitted/empty/toy (the folder is empty)" in tail, tail
-    assert "graded 2, failed 2, missing 1" in run.stdout
+    assert "missing pyfile / toy: no notebook in submitted/pyfile/toy (found: toy.py;" in tail, tail
+    assert "graded 2, failed 1, missing 2" in run.stdout
 
 
 def test_the_hand_in_time_is_staged_for_nbgrader_never_the_grading_time(toy_root, tmp_path):
