@@ -38,9 +38,11 @@ demo: install
 calibrate: install
 	$(BIN)/python -m grader.calibration --seeds 20 --mutant-seeds 5
 
-## Time autograding against plain nbconvert --execute.
+## Throughput on one 40-notebook cohort: the nbconvert floor, -j1 without/with the sandbox and the
+## sealed checks, --workers 2, a Dask LocalCluster; where one notebook's seconds go; the targets.
+## (A quick look: make bench BENCH_ARGS="--notebooks 4 --modes floor,serial-bare")
 bench: install
-	$(BIN)/python benchmarks/bench_autograde.py
+	$(BIN)/python benchmarks/bench_throughput.py $(BENCH_ARGS)
 
 ## The whole test suite.
 test: install
