@@ -646,6 +646,11 @@ def _warm_checker(root, overrides) -> None:
     (TensorFlow is imported once per run, not once per submission)."""
     from grader.checker import ensure_server, memory_limit
 
+    cfg = load_config(root)
+    if overrides is not None:
+        cfg.merge(overrides)
+    if cfg.get("SealTests", {}).get("enabled", True) is False:
+        return  # no sealed check in this run: no checker (and no TensorFlow import) to pay for
     ensure_server(memory_limit(sandbox_settings(root, overrides)))
 
 

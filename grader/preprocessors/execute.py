@@ -29,7 +29,7 @@ from pathlib import Path
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Unicode
+from traitlets import Unicode, default
 
 from grader.sandbox import HOME, THREAD_ENV, Jail, Sandbox, SandboxKernelManager
 
@@ -65,6 +65,12 @@ class SandboxedExecute(Execute):
 
     report_dir = Unicode("", help="Folder where a JSON report per notebook is written (breach, "
                          "events, budgets); empty: none. Set by `python -m grader autograde`.").tag(config=True)
+
+    @default("shutdown_kernel")
+    def _shutdown_kernel_default(self):
+        # nbclient's "graceful" shutdown waits ~3 s per notebook for a kernel whose sandbox is
+        # torn down right after; everything graded was read before (measured: 2.7-3.1 s saved)
+        return "immediate"
 
     def preprocess(self, nb, resources=None, km=None):
         """Execute every code cell of ``nb`` in the sandbox; see the module docstring.
