@@ -41,7 +41,7 @@ from typing import Callable, Iterable
 
 import nbformat
 
-from grader.course import ensure_tools_on_path, find_course_root, load_config
+from grader.course import ensure_tools_on_path, find_course_root, load_config, subfolders
 from grader.gradebook import private_copy
 from grader.status import SubmissionStatus, load_statuses, status_dir, status_path, update_statuses
 from grader.preprocessors.repair import duplicate_grade_ids, repair_notebook
@@ -103,14 +103,8 @@ class UnknownAssignmentError(GraderError):
 
 # --------------------------------------------------------------------------- planning
 
-def _dirs(path: Path) -> list[str]:
-    if not path.is_dir():
-        return []
-    return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
 def _course_assignments(root: Path) -> set[str]:
-    known = set(_dirs(root / "source")) | set(_dirs(root / "release"))
+    known = set(subfolders(root / "source")) | set(subfolders(root / "release"))
     cfg = load_config(root)
     known |= set(cfg.get("Course", {}).get("assignments", []))
     return known
@@ -149,7 +143,7 @@ def plan_submissions(
     """
     root = find_course_root(root)
     submitted = root / "submitted"
-    studs = sorted(set(students)) if students else _dirs(submitted)
+    studs = sorted(set(students)) if students else subfolders(submitted)
     if assignments:
         assigns = list(dict.fromkeys(assignments))
         known = _course_assignments(root)
@@ -161,7 +155,7 @@ def plan_submissions(
                 + ", ".join(sorted(known))
             )
     else:
-        assigns = sorted({a for s in studs for a in _dirs(submitted / s)})
+        assigns = sorted({a for s in studs for a in subfolders(submitted / s)})
     pairs = [(s, a) for a in assigns for s in studs]
     if not any((submitted / s / a).is_dir() for s, a in pairs):
         what = []

@@ -13,7 +13,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 __all__ = ["DEFAULT_ROOT", "find_course_root", "load_config", "course_api", "assignment_ids", "ensure_tools_on_path",
-           "using_gradebook", "check_db_url"]
+           "using_gradebook", "check_db_url", "subfolders"]
 
 #: The folder holding ``nbgrader_config.py`` when the package is used from a checkout.
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
@@ -208,3 +208,21 @@ def assignment_ids(root: str | os.PathLike | None = None) -> list[str]:
         return names
     source = find_course_root(root) / "source"
     return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def subfolders(path: str | os.PathLike) -> list[str]:
+    """The names of a folder's visible sub-folders, sorted (``[]`` when it does not exist).
+
+    Parameters
+    ----------
+    path : path-like
+        E.g. ``submitted/`` (student ids) or ``submitted/<student>/`` (assignment ids).
+
+    Returns
+    -------
+    list of str
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return []
+    return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))

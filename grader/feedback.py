@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from grader.course import assignment_ids, course_api, find_course_root, load_config
+from grader.course import assignment_ids, course_api, find_course_root, load_config, subfolders
 
 __all__ = ["FeedbackResult", "SubmissionTime", "generate_feedback", "feedback_config", "plan_feedback",
            "ensure_submission_files", "copy_submission_files", "submission_time", "format_timestamp",
@@ -244,12 +244,6 @@ def feedback_config(root: str | os.PathLike | None = None):
 
 # --------------------------------------------------------------------------- planning
 
-def _dirs(path: Path) -> list[str]:
-    if not path.is_dir():
-        return []
-    return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
 def plan_feedback(
     root: str | os.PathLike | None = None,
     assignments: Iterable[str] | None = None,
@@ -282,8 +276,8 @@ def plan_feedback(
 
     root = find_course_root(root)
     folders = [root / "submitted", root / "autograded"]
-    studs = sorted(set(students)) if students else sorted({s for f in folders for s in _dirs(f)})
-    known = set(assignment_ids(root)) | set(_dirs(root / "source")) | set(_dirs(root / "release"))
+    studs = sorted(set(students)) if students else sorted({s for f in folders for s in subfolders(f)})
+    known = set(assignment_ids(root)) | set(subfolders(root / "source")) | set(subfolders(root / "release"))
     if assignments:
         assigns = list(dict.fromkeys(assignments))
         unknown = [a for a in assigns if a not in known]
@@ -292,7 +286,7 @@ def plan_feedback(
             raise UnknownAssignmentError(f"{', '.join(unknown)} {verb} of this course; its assignments are: "
                                          + ", ".join(sorted(known)))
     else:
-        assigns = sorted({a for f in folders for s in studs for a in _dirs(f / s)})
+        assigns = sorted({a for f in folders for s in studs for a in subfolders(f / s)})
     pairs = [(s, a) for a in assigns for s in studs if any((f / s / a).is_dir() for f in folders)]
     if not pairs:
         what = [w for w in (("assignment(s) " + ", ".join(assigns)) if assignments else "",
@@ -360,7 +354,7 @@ def generate_feedback(
 
     root = find_course_root(root)
     pairs = plan_feedback(root, assignments, students)
-    known = set(assignment_ids(root)) | set(_dirs(root / "source")) | set(_dirs(root / "release"))
+    known = set(assignment_ids(root)) | set(subfolders(root / "source")) | set(subfolders(root / "release"))
     statuses = load_statuses(status_path(root))
     api = None
     results = []
