@@ -139,7 +139,8 @@ def plan_submissions(
         If an assignment named in ``assignments`` is not one of the course's
         (``c.Course.assignments``, ``source/``, ``release/``).
     NoSubmissionsError
-        If no pair has a submission folder (an empty or absent ``submitted/``).
+        If no pair has a submission folder (an empty or absent ``submitted/``), or a student
+        named in ``students`` has no folder ``submitted/<id>`` (a mistyped id).
     """
     root = find_course_root(root)
     submitted = root / "submitted"
@@ -168,6 +169,13 @@ def plan_submissions(
             + (f" for {' and '.join(what)}" if what else "")
             + ": expected folders submitted/<student>/<assignment>/ holding the notebooks"
         )
+    if students:
+        absent = [s for s in studs if not (submitted / s).is_dir()]
+        if absent:  # a mistyped id would become a lasting "missing" student in every report
+            raise NoSubmissionsError(
+                f"no folder submitted/<id> for student(s) {', '.join(absent)}: check the id(s); "
+                f"the students with a folder are: {', '.join(subfolders(submitted)[:20])}"
+                + (" ..." if len(subfolders(submitted)) > 20 else ""))
     return pairs
 
 
@@ -428,12 +436,13 @@ def prepare_submission(
         prepared.code_cells += sum(c.get("cell_type") == "code" for c in nb.cells)
         nbformat.write(nb, str(dest / name))
     # the hand-in time, read by nbgrader into the gradebook (the formgrader's timestamp, late
-    # penalties): the collected timestamp.txt, else the notebook's file time; never the grading time
-    from grader.feedback import submission_time
+    # penalties): the collected timestamp.txt, else the graded notebook's file time (not an
+    # untouched copy beside it); never the grading time
+    from grader.feedback import format_timestamp, submission_time
 
-    timestamp, _ = submission_time(src)
-    if timestamp is None:
-        timestamp, _ = submission_time(found[expected[0]].parent)
+    timestamp, origin = submission_time(src)
+    if not origin.endswith("timestamp.txt"):  # no collected time: the graded file's own time
+        timestamp = format_timestamp(max(found[name].stat().st_mtime for name in expected))
     if timestamp is not None:
         (dest / "timestamp.txt").write_text(timestamp + "\n", encoding="utf-8")
     secret = src / "submission_secret.txt"  # nbgrader's exchange: lets the student fetch feedback

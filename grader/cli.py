@@ -339,7 +339,7 @@ def collect_cmd(
 @app.command("solutions")
 def solutions_cmd(
     assignment: str = typer.Argument(..., help="Assignment id, e.g. 01-perceptron."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (default: <root>/solutions/<assignment>; emptied first)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write to (its other files are left alone); default: <root>/solutions/<assignment>, emptied first."),
     root: Optional[Path] = RootOption,
 ) -> None:
     """Write an assignment's worked solutions, to hand out after the deadline.
@@ -365,7 +365,7 @@ app.add_typer(roster_app, name="roster")
 
 @roster_app.command("import")
 def roster_import_cmd(
-    path: Path = typer.Argument(..., help="CSV with a header: id (or student_id), first_name, last_name, email; optional section, canvas_id, sis_login_id."),
+    path: Path = typer.Argument(..., help="CSV with a header: the student id (id, student_id, 'Student ID', username or sis_user_id), first_name, last_name, email; optional section, canvas_id, sis_login_id. Header case, spaces and dashes do not matter."),
     db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database URL (default: c.CourseDirectory.db_url of nbgrader_config.py)."),
     root: Optional[Path] = RootOption,
 ) -> None:
@@ -387,10 +387,12 @@ def roster_import_cmd(
     except (RosterError, GradebookError, ValueError) as exc:
         console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE)
-    kept = save_roster(course_root, roster)
-    console.print(f"roster: {len(roster)} students read from {path}: {len(result.added)} added, "
-                  f"{len(result.updated)} updated, {result.unchanged} unchanged (gradebook: {_shown_url(db_url)}); "
-                  f"copy kept in {kept}", soft_wrap=True)
+    kept, lms_changed = save_roster(course_root, roster)
+    updated = sorted(set(result.updated) | set(lms_changed))
+    unchanged = len(roster) - len(result.added) - len(updated)
+    console.print(f"roster: {_plural(len(roster), 'student')} read from {path}: {len(result.added)} added, "
+                  f"{len(updated)} updated, {unchanged} unchanged (gradebook: {_shown_url(db_url)}); "
+                  f"merged into {kept} (students of earlier imports kept)", soft_wrap=True)
     raise typer.Exit(EXIT_OK)
 
 

@@ -114,7 +114,8 @@ def read_roster(path: str | os.PathLike) -> pd.DataFrame:
                               "submitted/<id>/)")
     dups = sorted(out.loc[out["id"].duplicated(), "id"].unique())
     if dups:
-        raise RosterError(f"{path}: student id(s) listed twice: {', '.join(dups)}")
+        where = "; ".join(f"{d} on lines {', '.join(str(i + 2) for i in out.index[out['id'] == d])}" for d in dups)
+        raise RosterError(f"{path}: student id(s) listed more than once: {where}")
     return out.astype("string").reset_index(drop=True)
 
 
@@ -180,16 +181,29 @@ def gradebook_roster(db_url: str) -> pd.DataFrame:
     return out.sort_values("id").reset_index(drop=True).astype("string")
 
 
-def save_roster(root: str | os.PathLike, roster: pd.DataFrame) -> Path:
-    """Keep the checked roster as ``<root>/roster.csv`` (columns :data:`ROSTER_COLUMNS`).
+def save_roster(root: str | os.PathLike, roster: pd.DataFrame) -> tuple[Path, list[str]]:
+    """Merge the checked roster into ``<root>/roster.csv`` (columns :data:`ROSTER_COLUMNS`).
+
+    A student of an earlier import who is not in ``roster`` keeps their row (a one-student
+    file for a late change removes nobody's section or LMS ids); a student in both takes the
+    new row.
 
     Returns
     -------
-    pathlib.Path
+    (pathlib.Path, list of str)
+        The file, and the ids whose section, ``canvas_id`` or ``sis_login_id`` changed.
     """
     path = Path(root) / ROSTER_FILE
+    changed: list[str] = []
+    if path.is_file():
+        kept = read_roster(path)
+        old = kept.set_index("id")
+        for row in roster.itertuples(index=False):
+            if row.id in old.index and any(str(old.loc[row.id, c]) != str(getattr(row, c)) for c in ROSTER_COLUMNS[4:]):
+                changed.append(row.id)
+        roster = pd.concat([kept[~kept["id"].isin(roster["id"])], roster], ignore_index=True)
     roster.to_csv(path, index=False)
-    return path
+    return path, changed
 
 
 def course_roster(root: str | os.PathLike, db_url: str) -> pd.DataFrame:

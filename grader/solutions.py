@@ -88,7 +88,8 @@ def write_solutions(root: str | os.PathLike | None, assignment: str,
     assignment : str
         An assignment id with a folder in ``source/``.
     out : path-like or None
-        The folder to write to; default ``<root>/solutions/<assignment>``. Emptied first.
+        The folder to write to (its other files are left alone; same-named ones are
+        replaced); default ``<root>/solutions/<assignment>``, emptied first.
 
     Returns
     -------
@@ -109,9 +110,9 @@ def write_solutions(root: str | os.PathLike | None, assignment: str,
         raise FileNotFoundError(f"source/{assignment} has no notebook; the course's assignments are: "
                                 + ", ".join(known))
     dest = Path(out) if out else course / "solutions" / assignment
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    if not out and dest.is_dir():
+        shutil.rmtree(dest)  # our own folder: emptied, so no stale file stays
+    dest.mkdir(parents=True, exist_ok=True)  # a folder named with --out: only our files are written
     result = SolutionsResult(assignment)
     for path in notebooks:
         nb = nbformat.read(str(path), as_version=4)

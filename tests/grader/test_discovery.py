@@ -109,3 +109,20 @@ def test_the_exchange_files_are_staged_not_listed_as_unused(toy_root, tmp_path):
     p = prepare_submission(toy_root, "toy", "s", tmp_path)
     assert p.notes == []
     assert (tmp_path / "s" / "toy" / "submission_secret.txt").read_text() == "abc123"
+
+
+def test_the_hand_in_time_is_the_graded_files_not_an_untouched_copys(toy_root, tmp_path):
+    untouched = submit(toy_root, "s", release_nb(toy_root))
+    worked = submit(toy_root, "s", filled(toy_root), name="toy (1).ipynb")
+    os.utime(worked, (1764500000, 1764500000))
+    os.utime(untouched, (1764600000, 1764600000))  # newer: the hand-out opened later, never worked on
+    prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert (tmp_path / "s" / "toy" / "timestamp.txt").read_text().startswith("2025-11-30 10:53:20")
+
+
+def test_a_mistyped_student_id_is_refused_not_kept_as_missing(toy_root):
+    from grader.autograde import NoSubmissionsError, plan_submissions
+
+    submit(toy_root, "s", filled(toy_root))
+    with pytest.raises(NoSubmissionsError, match="no folder submitted/<id> for student.s. s-typo: check the id"):
+        plan_submissions(toy_root, ["toy"], ["s", "s-typo"])

@@ -42,13 +42,20 @@ def test_roster_import_names_students_in_the_gradebook_and_updates_them(toy_root
     path.write_text(ROSTER.replace("Alan,Turing", "Alan M.,Turing"))
     result = runner.invoke(app, ["roster", "import", str(path), "--root", str(toy_root)])
     assert "0 added, 1 updated, 2 unchanged" in result.output, result.output
-    assert (toy_root / "roster.csv").is_file()
+    # a one-student file for a late change (a new section) keeps everyone else's LMS fields
+    late = tmp_path / "late.csv"
+    late.write_text("student_id,First Name,Last Name,Email,Section,canvas_id\nhalf,Alan M.,Turing,alan@example.org,C,102\n")
+    result = runner.invoke(app, ["roster", "import", str(late), "--root", str(toy_root)])
+    assert "1 student read" in result.output and "0 added, 1 updated, 0 unchanged" in result.output, result.output
+    kept = read_roster(toy_root / "roster.csv").set_index("id")
+    assert kept.loc["good", "section"] == "A" and kept.loc["good", "canvas_id"] == "101"
+    assert kept.loc["half", "section"] == "C" and len(kept) == 3
 
 
 @pytest.mark.parametrize("text, match", [
     ("name,email\nAda,ada@example.org\n", "no student id column"),
     ("id,first_name\ngood,Ada\n,Alan\n", "line 3: the student id is blank"),
-    ("id\ngood\ngood\n", "listed twice: good"),
+    ("id\ngood\nhalf\ngood\n", "listed more than once: good on lines 2, 4"),
     ("id\n../etc\n", "cannot be a student id"),
     ("", "not a readable CSV"),
 ])
@@ -65,7 +72,7 @@ def test_a_bad_roster_exits_2_and_imports_nobody(toy_root, tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text("id,first_name\ngood,Ada\ngood,Alan\n")
     result = runner.invoke(app, ["roster", "import", str(path), "--root", str(toy_root)])
-    assert result.exit_code == 2 and "listed twice" in result.output
+    assert result.exit_code == 2 and "listed more than once" in result.output
     with Gradebook(_db(toy_root)) as gb:
         assert [s.id for s in gb.students] == []
 
@@ -143,6 +150,15 @@ def test_solutions_keep_the_solution_and_drop_every_hidden_test(toy_root, tmp_pa
         assert line not in text
     assert "HIDDEN" not in text and "BEGIN SOLUTION" not in text and '"nbgrader"' not in text
     assert "answer = 42" in text
+
+
+def test_solutions_out_never_deletes_the_folders_other_files(toy_root, tmp_path):
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    (handouts / "syllabus.txt").write_text("keep me")
+    result = runner.invoke(app, ["solutions", "toy", "--out", str(handouts), "--root", str(toy_root)])
+    assert result.exit_code == 0, result.output
+    assert (handouts / "syllabus.txt").read_text() == "keep me" and (handouts / "toy.ipynb").is_file()
 
 
 def test_solution_source_refuses_an_unclosed_hidden_block():
