@@ -750,7 +750,8 @@ def _changed_during_run(before: dict, after: dict) -> list[str]:
 
 
 def _read_report(report_dir: Path) -> dict:
-    """Merge the per-notebook reports of :class:`grader.preprocessors.SandboxedExecute`."""
+    """Merge the per-notebook reports of :class:`grader.preprocessors.SandboxedExecute` (and the
+    notes :class:`grader.preprocessors.SealedChecks` adds when the checker itself failed)."""
     merged = {"events": [], "breach": None, "sandbox": None}
     for path in sorted(report_dir.glob("*.json")):
         try:
@@ -759,7 +760,7 @@ def _read_report(report_dir: Path) -> dict:
             continue
         merged["events"] += data.get("events", [])
         merged["breach"] = merged["breach"] or data.get("breach")
-        merged["sandbox"] = data.get("sandbox")
+        merged["sandbox"] = data.get("sandbox") or merged["sandbox"]  # the sealed checks' file has none
     return merged
 
 

@@ -163,16 +163,42 @@ class SealedChecks(NbGraderPreprocessor):
 
                 results = run_checks(todo, sealed["folder"], timeout=self.timeout,
                                      memory=memory_limit(Sandbox(parent=self)))
+                broken: dict[str, list[str]] = {}
                 for item in todo:
                     failure = results.get(item["grade_id"], (SEALED_ERROR, "the sealed checker gave no verdict"))
                     if failure is not None:
                         ename, evalue = failure
+                        if ename == SEALED_ERROR:  # the checker itself failed, not a check
+                            broken.setdefault(evalue, []).append(item["grade_id"])
                         by_id[item["grade_id"]].outputs.append(NotebookNode(
                             output_type="error", ename=ename, evalue=evalue,
                             traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}",
                                        "(from the sealed checks, run by the grader on what your notebook produced)"]))
+                self._report(resources, broken)
         finally:
             shutil.rmtree(sealed.get("folder", ""), ignore_errors=True)
         resources["sealed"]["seconds"] = round(time.monotonic() - started, 2)
         resources["sealed"]["checked"] = len(todo)
         return nb, resources
+
+    def _report(self, resources, broken: dict[str, list[str]]) -> None:
+        """Say why test cells scored 0 when the sealed checker itself failed (time budget, crash).
+
+        Logged as a warning (``nbgrader autograde``) and written beside ``SandboxedExecute``'s
+        report, whose ``events`` become the first notes of the status
+        (``python -m grader autograde``), so the TA sees the reason, not a bare score.
+        """
+        if not broken:
+            return
+        import json
+        import os
+
+        notes = [f"{reason}: test cell(s) {', '.join(ids)} scored 0" for reason, ids in broken.items()]
+        for note in notes:
+            self.log.warning("%s", note)
+        folder = self.config.get("SandboxedExecute", {}).get("report_dir")
+        if folder:
+            name = (resources or {}).get("unique_key", "notebook")
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, f"{name}.sealed.json"), "w", encoding="utf-8") as fh:
+                json.dump({"events": notes}, fh)

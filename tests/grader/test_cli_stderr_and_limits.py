@@ -259,3 +259,25 @@ def test_other_cells_and_disabled_are_untouched():
     nb = nbformat.v4.new_notebook(cells=[_grade_cell([new_output("stream", name="stderr", text="x")])])
     nb, _ = UnscoredStderr(config=cfg)(nb, {})
     assert nb.cells[0].outputs[0].output_type == "stream"
+
+
+@pytest.mark.slow
+def test_a_failed_sealed_checker_is_named_on_the_status_not_a_bare_score(toy_root):
+    """The sealed checks' own time budget reached: the test cells it could not check score 0,
+    and the status says why (was: only SealedCheckError inside the notebook)."""
+    import os
+    import subprocess
+    import sys
+
+    from cli_helpers import filled, submit
+    from grader.status import load_statuses, status_path
+
+    with open(toy_root / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write("\nc.SealedChecks.timeout = 0.001\n")
+    submit(toy_root, "good", filled(toy_root))
+    run = subprocess.run([sys.executable, "-m", "grader", "autograde", "--root", str(toy_root)],
+                         capture_output=True, text=True, timeout=600, env=dict(os.environ, COLUMNS="300"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    rec = load_statuses(status_path(toy_root))[("good", "toy")]
+    assert rec.score < 3, rec
+    assert any("sealed check" in n and n.endswith("test-answer, test-double scored 0") for n in rec.notes), rec.notes
