@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.course import assignment_ids, course_api, find_course_root, load_config, subfolders
+from grader.preprocessors import FEEDBACK_PREPROCESSORS
 
 __all__ = ["FeedbackResult", "SubmissionTime", "generate_feedback", "feedback_config", "plan_feedback",
            "ensure_submission_files", "copy_submission_files", "submission_time", "format_timestamp",
@@ -40,12 +41,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 
 #: The preprocessors :func:`feedback_config` puts in front of a course's ``GenerateFeedback``
 #: preprocessors when its config lacks them (and always enables).
-FORCED_PREPROCESSORS = [
-    "grader.preprocessors.StripHiddenTests",
-    "grader.preprocessors.ShortTracebacks",
-    "grader.preprocessors.DropBrokenWidgetState",
-    "grader.preprocessors.SubmissionTimestamp",
-]
+FORCED_PREPROCESSORS = [p for p in FEEDBACK_PREPROCESSORS if p.startswith("grader.")]
 
 #: nbgrader 0.9's ``GenerateFeedback.preprocessors`` default.
 NBGRADER_DEFAULT = ["nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

@@ -57,6 +57,7 @@ FEEDBACK_PREPROCESSORS = [
     "grader.preprocessors.ShortTracebacks",
     "grader.preprocessors.DropBrokenWidgetState",
     "grader.preprocessors.SubmissionTimestamp",
+    "grader.preprocessors.GraderNotes",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
@@ -71,8 +72,8 @@ __all__ = ["SandboxedExecute", "SealTests", "SealedChecks", "BREACH", "NOT_RUN",
            "AUTOGRADE_PREPROCESSORS", "SANITIZE_PREPROCESSORS", "SUBMISSION_EXPORTER",
            "RepairSubmission", "SubmissionExporter"]
 from grader.preprocessors.feedback import (  # noqa: E402
-    DropBrokenWidgetState, ShortTracebacks, StripHiddenTests, SubmissionTimestamp)
+    DropBrokenWidgetState, GraderNotes, ShortTracebacks, StripHiddenTests, SubmissionTimestamp)
 
 __all__ += ["FEEDBACK_PREPROCESSORS", "StripHiddenTests", "ShortTracebacks", "DropBrokenWidgetState",
-            "SubmissionTimestamp"]
+            "SubmissionTimestamp", "GraderNotes"]
 __all__ += ["UnscoredStderr", "SetupGuard"]

@@ -19,7 +19,10 @@ write the same safe HTML:
   raises ``KeyError: 'state'`` on it);
 * :class:`SubmissionTimestamp` gives a submission copied in by hand the ``timestamp.txt`` and
   ``submission_secret.txt`` that nbgrader's ``release_feedback`` reads, from the submission's
-  own time (:func:`grader.feedback.ensure_submission_files`), never the grading time.
+  own time (:func:`grader.feedback.ensure_submission_files`), never the grading time;
+* :class:`GraderNotes` puts the grader's notes on the submission (a deleted test cell put
+  back, a cell stopped at the timeout, files not used...) at the top, so the student knows why
+  the notebook looks or scores as it does.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
-__all__ = ["StripHiddenTests", "ShortTracebacks", "DropBrokenWidgetState", "SubmissionTimestamp",
+__all__ = ["StripHiddenTests", "ShortTracebacks", "DropBrokenWidgetState", "SubmissionTimestamp", "GraderNotes",
            "strip_hidden_blocks", "WIDGET_STATE"]
 
 #: The notebook metadata key of ipywidgets' saved state.
@@ -232,4 +235,45 @@ class SubmissionTimestamp(_FeedbackPreprocessor):
         found = ensure_submission_files(autograded, submitted)
         copy_submission_files(autograded, feedback)
         resources.setdefault("feedback", {})["timestamp"] = found
+        return nb, resources
+
+
+#: Notes of a status that concern the TA's gradebook, not the student's work.
+_TA_ONLY = ("student added to the gradebook", "assignment ")
+
+
+class GraderNotes(SubmissionTimestamp):
+    """Put the grader's notes on this submission at the top of its feedback (a markdown cell).
+
+    The notes are those of ``python -m grader autograde``'s status file
+    (``autograded/.grader/status.json``): repairs made (a deleted test cell restored, an answer
+    cell re-identified, a renamed notebook), cells stopped at a time or memory limit, files not
+    used. Notes about the gradebook itself are left out; nothing is added when there is no
+    note (or the submission was graded by ``nbgrader autograde`` alone).
+    """
+
+    def preprocess(self, nb, resources):
+        """Insert the notes cell.
+
+        Returns
+        -------
+        (nbformat.NotebookNode, dict)
+        """
+        info = (resources or {}).get("nbgrader") or {}
+        student, assignment = info.get("student"), info.get("assignment")
+        if not student or not assignment:
+            return nb, resources
+        import nbformat
+
+        from grader.status import load_statuses, status_path
+
+        try:
+            record = load_statuses(status_path(self._coursedir().root)).get((student, assignment))
+        except Exception:  # noqa: BLE001 - no readable status file: no notes, feedback still written
+            return nb, resources
+        notes = [n for n in (record.notes if record else []) if not n.startswith(_TA_ONLY)]
+        if notes:
+            text = "**Notes from the grader on this submission**\n\n" + "\n".join(
+                "* " + n.replace("*", "\\*").replace("_", "\\_") for n in notes)
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(text))
         return nb, resources

@@ -440,3 +440,22 @@ def test_feedback_usage_errors_exit_2(bare_toy_root):
     result = runner.invoke(app, ["feedback", "99-nope", "--root", str(bare_toy_root)])
     assert result.exit_code == 2
     assert "99-nope is not an assignment of this course; its assignments are: toy" in result.output
+
+
+@pytest.mark.slow
+def test_the_graders_notes_are_at_the_top_of_the_feedback(course):
+    """A student whose deleted test cell was put back reads why it is there; TA-only notes
+    (the gradebook's) stay out, and a submission without notes gets no notes cell."""
+    from grader.status import load_statuses, status_path, update_statuses
+
+    record = load_statuses(status_path(course))[("good", "toy")]
+    record.notes = ["restored deleted locked cell(s) test_double from release/, in their release position",
+                    "student added to the gradebook"]
+    update_statuses(status_path(course), record)
+    result = runner.invoke(app, ["feedback", "--root", str(course)])
+    assert result.exit_code == 0, result.output
+    good = page_text(feedback_page(course, "good"))
+    assert "Notes from the grader on this submission" in good
+    assert "restored deleted locked cell(s) test_double from release/" in good
+    assert "student added to the gradebook" not in good
+    assert "Notes from the grader" not in page_text(feedback_page(course, "wrong"))
