@@ -35,8 +35,7 @@ from traitlets import List, Unicode
 __all__ = ["StripHiddenTests", "ShortTracebacks", "DropBrokenWidgetState", "SubmissionTimestamp", "GraderNotes",
            "strip_hidden_blocks", "WIDGET_STATE"]
 
-#: The notebook metadata key of ipywidgets' saved state.
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+from grader.preprocessors.repair import WIDGET_STATE, widget_state_readable  # noqa: E402
 
 
 class _FeedbackPreprocessor(NbGraderPreprocessor):
@@ -174,11 +173,7 @@ class DropBrokenWidgetState(_FeedbackPreprocessor):
         -------
         (nbformat.NotebookNode, dict)
         """
-        widgets = nb.get("metadata", {}).get("widgets")
-        if widgets is None:
-            return nb, resources
-        entry = widgets.get(WIDGET_STATE) if isinstance(widgets, dict) else None
-        if not (isinstance(entry, dict) and isinstance(entry.get("state"), dict)):
+        if not widget_state_readable(nb):
             del nb.metadata["widgets"]
             if resources is not None:
                 resources.setdefault("feedback", {})["widget_state_dropped"] = True

@@ -90,14 +90,27 @@ def _update_schema(nb, notes: list[str]) -> None:
                  f"updated to schema {SCHEMA_VERSION} (as `nbgrader update` does)")
 
 
-def _drop_bad_widgets(nb, notes: list[str]) -> None:
-    """Remove saved widget state that lacks its ``state`` entry (nbconvert raises KeyError on it)."""
+def widget_state_readable(nb) -> bool:
+    """Whether nbconvert can read the notebook's saved widget state (or there is none).
+
+    nbconvert's HTML exporter reads ``metadata.widgets[WIDGET_STATE]["state"]`` as soon as an
+    output has rich data, whenever ``metadata.widgets`` exists, and raises ``KeyError`` when
+    that path does not hold a dict (as some hosted notebook services save it).
+
+    Returns
+    -------
+    bool
+    """
     widgets = nb.get("metadata", {}).get("widgets")
     if widgets is None:
-        return
-    bad = not isinstance(widgets, dict) or any(
-        not isinstance(v, dict) or (k == WIDGET_STATE and "state" not in v) for k, v in widgets.items())
-    if bad:
+        return True
+    entry = widgets.get(WIDGET_STATE) if isinstance(widgets, dict) else None
+    return isinstance(entry, dict) and isinstance(entry.get("state"), dict)
+
+
+def _drop_bad_widgets(nb, notes: list[str]) -> None:
+    """Remove saved widget state nbconvert cannot read (see :func:`widget_state_readable`)."""
+    if not widget_state_readable(nb):
         del nb.metadata["widgets"]
         notes.append("invalid widget metadata dropped (a saved widget state without its 'state' entry)")
 
