@@ -369,6 +369,10 @@ def generate_feedback(
             result.reason = (f"its last autograde failed ({record.reason}): no grade to give feedback on"
                              if record.status == "failed" else
                              "its autograde was stopped before it finished (python -m grader autograde --resume)")
+            stale = root / "feedback" / student / assignment
+            if stale.is_dir():  # it described an earlier grading: never released by mistake
+                shutil.rmtree(stale)
+                result.reason += "; its earlier feedback was removed"
         else:
             try:
                 result.time = ensure_submission_files(autograded, root / "submitted" / student / assignment)

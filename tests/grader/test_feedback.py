@@ -459,3 +459,21 @@ def test_the_graders_notes_are_at_the_top_of_the_feedback(course):
     assert "restored deleted locked cell(s) test_double from release/" in good
     assert "student added to the gradebook" not in good
     assert "Notes from the grader" not in page_text(feedback_page(course, "wrong"))
+
+
+def test_a_failed_regrade_removes_the_stale_feedback(bare_toy_root):
+    """Feedback of an earlier grading must not stay where the formgrader can release it."""
+    from grader.feedback import generate_feedback
+    from grader.status import SubmissionStatus, status_path, update_statuses
+
+    root = bare_toy_root
+    submit(root, "s", new_notebook())
+    (root / "autograded" / "s" / "toy").mkdir(parents=True)
+    (root / "autograded" / "s" / "toy" / "toy.ipynb").write_text("{}")
+    old = root / "feedback" / "s" / "toy"
+    old.mkdir(parents=True)
+    (old / "toy.html").write_text("<p>old grading</p>")
+    update_statuses(status_path(root), SubmissionStatus("s", "toy", "failed", reason="toy.ipynb is not valid JSON"))
+    [result] = generate_feedback(root, ["toy"], ["s"])
+    assert result.status == "skipped" and "earlier feedback was removed" in result.reason
+    assert not old.exists()
