@@ -10,7 +10,7 @@ export MPLBACKEND := Agg
 # nbgrader runs helpers (alembic) by name: the venv's bin must be on PATH
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test test-fast release lesson calibrate bench clean
+.PHONY: install demo test test-fast release lesson lab calibrate bench clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml constraints.txt
 ## Regenerate release/ from source/ (nbgrader generate_assignment for every assignment).
 release: install
 	$(BIN)/python -m grader.release
+
+## The students' JupyterLab: the student profile (no formgrader, Create Assignment or Assignment List).
+lab: install
+	JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter-student $(BIN)/jupyter lab
 
 ## Execute the lesson notebook top to bottom (outputs go to build/, not source/).
 lesson: install
