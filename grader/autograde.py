@@ -288,17 +288,22 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
 
     Notes
     -----
-    Candidates are the ``*.ipynb`` files of the folder, or, when it has none, of its
-    sub-folders one level down (an LMS download unpacked into a folder of its own).
+    Candidates are the ``*.ipynb`` files of the folder, or, when it has none or only untouched
+    copies of the release, the worked ones of its sub-folders one level down (an LMS download
+    unpacked into a folder of its own).
     Checkpoints, ``__MACOSX`` and hidden folders are ignored. For a one-notebook assignment:
     a single candidate is graded whatever its name; among several, the only one that differs
     from the release is graded and the others are named in a note; several that differ ->
     ``failed: several notebooks ...`` naming them (the TA keeps the right one).
     """
     top = sorted(p for p in src.glob("*.ipynb") if p.is_file())
-    nested = [] if top else sorted(p for p in src.glob("*/*.ipynb")
-                                   if p.is_file() and not _ignored(p.relative_to(src)))
-    candidates = top or nested
+    nested = sorted(p for p in src.glob("*/*.ipynb") if p.is_file() and not _ignored(p.relative_to(src)))
+    handout = _code_sources(release / expected[0]) if len(expected) == 1 else None
+    if top and (handout is None or any(_code_sources(p) != handout for p in top)):
+        nested = []  # the work is in the folder itself
+    elif top and nested:  # only untouched hand-outs here: the work may be one folder down
+        nested = [p for p in nested if _code_sources(p) != handout]
+    candidates = top + nested
     notes: list[str] = []
     if not candidates:
         files = sorted(str(p.relative_to(src)) for p in src.rglob("*") if p.is_file() and not _ignored(p.relative_to(src)))
@@ -310,6 +315,8 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     if nested:
         folders = sorted({str(p.parent.relative_to(src)) for p in nested})
         notes.append(f"found one folder down, in {', '.join(folders)}/")
+        if top:  # untouched hand-outs at the top, the work below: grade the work
+            candidates = nested
     rel = {p: str(p.relative_to(src)) for p in candidates}
     if len(expected) != 1:
         found = {}
@@ -327,7 +334,6 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     if len(candidates) == 1:
         chosen = candidates[0]
     else:
-        handout = _code_sources(release / name)
         differing = [p for p in candidates if _code_sources(p) is None or _code_sources(p) != handout]
         if len(differing) == 1:
             chosen = differing[0]

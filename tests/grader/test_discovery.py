@@ -126,3 +126,11 @@ def test_a_mistyped_student_id_is_refused_not_kept_as_missing(toy_root):
     submit(toy_root, "s", filled(toy_root))
     with pytest.raises(NoSubmissionsError, match="no folder submitted/<id> for student.s. s-typo: check the id"):
         plan_submissions(toy_root, ["toy"], ["s", "s-typo"])
+
+
+def test_an_untouched_hand_out_on_top_does_not_hide_the_work_one_folder_down(toy_root, tmp_path):
+    submit(toy_root, "s", release_nb(toy_root))  # the hand-out, never opened
+    submit(toy_root, "s", filled(toy_root), assignment="toy/unpacked")
+    p = prepare_submission(toy_root, "toy", "s", tmp_path)
+    assert p.error is None and p.notes == ["found one folder down, in unpacked/"]
+    assert "answer = 42" in _answer(_staged(tmp_path))
