@@ -299,11 +299,19 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     top = sorted(p for p in src.glob("*.ipynb") if p.is_file())
     nested = sorted(p for p in src.glob("*/*.ipynb") if p.is_file() and not _ignored(p.relative_to(src)))
     handout = _code_sources(release / expected[0]) if len(expected) == 1 else None
-    if top and (handout is None or any(_code_sources(p) != handout for p in top)):
+    read: dict[Path, list[str] | None] = {}
+
+    def differs(path: Path) -> bool:
+        """Not the untouched hand-out (an unreadable file counts as work); each file read once."""
+        if path not in read:
+            read[path] = _code_sources(path)
+        return read[path] is None or read[path] != handout
+
+    if top and (handout is None or any(differs(p) for p in top)):
         nested = []  # the work is in the folder itself
-    elif top and nested:  # only untouched hand-outs here: the work may be one folder down
-        nested = [p for p in nested if _code_sources(p) != handout]
-    candidates = top + nested
+    elif top:  # only untouched hand-outs here: the work may be one folder down
+        nested = [p for p in nested if differs(p)]
+    candidates = nested or top
     notes: list[str] = []
     if not candidates:
         files = sorted(str(p.relative_to(src)) for p in src.rglob("*") if p.is_file() and not _ignored(p.relative_to(src)))
@@ -315,8 +323,6 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     if nested:
         folders = sorted({str(p.parent.relative_to(src)) for p in nested})
         notes.append(f"found one folder down, in {', '.join(folders)}/")
-        if top:  # untouched hand-outs at the top, the work below: grade the work
-            candidates = nested
     rel = {p: str(p.relative_to(src)) for p in candidates}
     if len(expected) != 1:
         found = {}
@@ -334,7 +340,7 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     if len(candidates) == 1:
         chosen = candidates[0]
     else:
-        differing = [p for p in candidates if _code_sources(p) is None or _code_sources(p) != handout]
+        differing = [p for p in candidates if differs(p)]
         if len(differing) == 1:
             chosen = differing[0]
             untouched = [rel[p] for p in candidates if p != chosen]
