@@ -142,7 +142,7 @@ def _serve(listener, memory: int) -> None:
             try:  # the child: one job, then exit
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 job = conn.recv()
-                signal.alarm(max(1, int(job.get("timeout", 600))))
+                signal.setitimer(signal.ITIMER_REAL, max(0.001, float(job.get("timeout", 600))))  # SIGALRM kills it
                 if memory:
                     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
                 conn.send(check_cells(job["cells"], job["folder"]))
