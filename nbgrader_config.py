@@ -96,3 +96,12 @@ c.IgnorePattern.pattern = (
 from grader.preprocessors import FEEDBACK_PREPROCESSORS  # noqa: E402
 
 c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
+
+# --- MathJax without a network -------------------------------------------------------------
+# nbconvert's pages (the formgrader's submission view, feedback) load MathJax from a CDN. The
+# course's template folder comes first and overrides only base/mathjax.html.j2: a page served by
+# a Jupyter server loads MathJax from that server (jupyter_server_mathjax), the CDN is the
+# fallback. nbgrader's own folder stays second: it holds the formgrade and feedback templates.
+from grader.templates import TEMPLATE_BASEDIRS  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = TEMPLATE_BASEDIRS

@@ -212,7 +212,9 @@ def feedback_config(root: str | os.PathLike | None = None):
 
     Keeps the course's ``GenerateFeedback.preprocessors`` (nbgrader's default when it sets
     none) and puts each of :data:`FORCED_PREPROCESSORS` it lacks in front, enabled: what
-    ``python -m grader autograde`` does for the sealed checks.
+    ``python -m grader autograde`` does for the sealed checks. A course config without
+    ``HTMLExporter.extra_template_basedirs`` gets :data:`grader.templates.TEMPLATE_BASEDIRS`
+    (MathJax from the Jupyter server that shows the page).
 
     Parameters
     ----------
@@ -235,6 +237,10 @@ def feedback_config(root: str | os.PathLike | None = None):
     cfg.GenerateFeedback.preprocessors = missing + names
     for name in FORCED_PREPROCESSORS:
         cfg[name.rsplit(".", 1)[-1]].enabled = True
+    if "extra_template_basedirs" not in course.get("HTMLExporter", {}):
+        from grader.templates import TEMPLATE_BASEDIRS  # MathJax from the server, CDN fallback
+
+        cfg.HTMLExporter.extra_template_basedirs = TEMPLATE_BASEDIRS
     return cfg
 
 
