@@ -194,7 +194,8 @@ def _shown_url(db_url: str) -> str:
 def run_collect(root, out: Optional[Path], db: Optional[str], console: Console, formats=()):
     """Collect the gradebook into reports (and the LMS ``formats``) and print the summary.
     Return (exit code, scores)."""
-    from grader.collect import GradebookError, check_integrity, collect_scores, collect_tests, write_reports
+    from grader.collect import (GradebookError, check_integrity, collect_scores, collect_tests, course_maximum,
+                                write_reports)
     from grader.course import check_db_url, find_course_root, load_config
     from grader.status import load_statuses, status_path
 
@@ -206,38 +207,43 @@ def run_collect(root, out: Optional[Path], db: Optional[str], console: Console, 
         scores = collect_scores(db_url, statuses)
         tests = collect_tests(db_url, statuses, scores=scores)
         integrity = check_integrity(db_url, statuses, course_root)
+        maximum = course_maximum(db_url)
     except (GradebookError, ValueError) as exc:
         console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         return EXIT_USAGE, None
     console.print(f"gradebook: {_shown_url(db_url)}", soft_wrap=True)
     out = Path(out) if out else course_root / "reports"
-    paths = write_reports(scores, tests, out, integrity)
+    paths = write_reports(scores, tests, out, integrity, maximum)
     if formats:
         from grader.roster import course_roster, write_exports
 
         paths.update(write_exports(scores, course_roster(course_root, db_url), out, formats))
-    print_summary(scores, tests, console)
+    print_summary(scores, tests, console, maximum)
     print_integrity(integrity, console)
     console.print("reports: " + ", ".join(str(p) for p in paths.values()))
     return EXIT_OK, scores
 
 
-def print_summary(scores, tests, console: Console) -> None:
-    """Print the per-student score table, then the per-assignment and per-test-cell tables."""
+def print_summary(scores, tests, console: Console, maximum: float | None = None) -> None:
+    """Print the per-student score table, then the per-assignment and per-test-cell tables.
+
+    ``maximum``: the course's maximum (:func:`grader.collect.course_maximum`), as in grades.csv."""
     from grader.collect import assignment_summary, grades_table, pass_rates
 
-    grades = grades_table(scores)
+    grades = grades_table(scores, maximum)
     assignments = [c for c in grades.columns if f"{c}_status" in grades.columns]
+    written = [c for c in grades.columns if c.endswith("_manual")]
     t = Table(title="Scores per student (grades.csv)")
     t.add_column("student")
-    for col in [*assignments, "total", "maximum", "percent"]:
+    for col in [*assignments, "total", "maximum", "percent", *written]:
         t.add_column(col, justify="right")
     for row in grades.to_dict("records"):
         cells = []
         for a in assignments:
             status = str(row[f"{a}_status"])
             cells.append(_fmt(row[a]) if status == "graded" else f"[{_STYLE.get(status.split(':')[0], 'red')}]{status.split(':')[0]}[/]")
-        t.add_row(str(row["student"]), *cells, _fmt(row["total"]), _fmt(row["maximum"]), _fmt(row["percent"]))
+        t.add_row(str(row["student"]), *cells, _fmt(row["total"]), _fmt(row["maximum"]), _fmt(row["percent"]),
+                  *[str(row[c]) if isinstance(row[c], str) else "" for c in written])
     console.print(t)
 
     t = Table(title="Scores per assignment")
@@ -255,6 +261,12 @@ def print_summary(scores, tests, console: Console) -> None:
         rate = "-" if math.isnan(row.pass_rate) else f"{100 * row.pass_rate:.0f}%"
         t.add_row(row.assignment, row.grade_id, _fmt(row.max_score), f"{row.passed}/{row.graded}", rate)
     console.print(t)
+
+    pending = int((scores["manual_status"] == "pending").sum())
+    if (scores["manual_max"] > 0).any():
+        scored = int((scores["manual_status"] == "graded").sum())
+        console.print(f"written answers: {scored} scored, {pending} pending (score them in the formgrader's "
+                      "Manual Grading; grades.csv shows them in the <assignment>_manual columns)", soft_wrap=True)
 
     problems = scores[scores["status"].isin(["failed", "skipped", "in progress"])]
     if len(problems):

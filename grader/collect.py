@@ -20,6 +20,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from grader.gradebook import is_written_answer
 from grader.status import SubmissionStatus
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "collect_scores",
     "collect_tests",
     "grades_table",
+    "course_maximum",
     "assignment_summary",
     "pass_rates",
     "write_reports",
@@ -46,6 +48,9 @@ SCORE_COLUMNS = {
     "notes": "string",
     "score": "float64",
     "max_score": "float64",
+    "manual_score": "float64",
+    "manual_max": "float64",
+    "manual_status": "string",
 }
 
 #: Columns of :func:`collect_tests`, with their dtypes.
@@ -127,7 +132,8 @@ def _query(engine, sql: str, course_id: str | None) -> pd.DataFrame:
 
 
 _CELLS_SQL = """
-SELECT a.name AS assignment, n.name AS notebook, b.name AS grade_id, g.max_score AS max_score
+SELECT a.name AS assignment, n.name AS notebook, b.name AS grade_id, g.max_score AS max_score,
+       g.cell_type AS cell_type
 FROM grade_cells g JOIN base_cell b ON b.id = g.id JOIN notebook n ON n.id = b.notebook_id
 JOIN assignment a ON a.id = n.assignment_id"""
 
@@ -137,7 +143,8 @@ FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id"""
 
 _GRADES_SQL = """
 SELECT a.name AS assignment, sa.student_id AS student, n.name AS notebook, b.name AS grade_id,
-       gr.auto_score AS auto_score, gr.manual_score AS manual_score, gr.extra_credit AS extra_credit
+       gr.auto_score AS auto_score, gr.manual_score AS manual_score, gr.extra_credit AS extra_credit,
+       g.cell_type AS cell_type
 FROM grade gr JOIN grade_cells g ON g.id = gr.cell_id JOIN base_cell b ON b.id = g.id
 JOIN notebook n ON n.id = b.notebook_id JOIN submitted_notebook sn ON sn.id = gr.notebook_id
 JOIN submitted_assignment sa ON sa.id = sn.assignment_id JOIN assignment a ON a.id = sa.assignment_id"""
@@ -170,6 +177,8 @@ def _read(db_url: str, course_id: str | None):
     extra = grades["extra_credit"].fillna(0.0)
     grades["score"] = np.where(manual.notna(), manual + extra, np.where(auto.notna(), auto + extra, np.nan))
     grades["scored"] = manual.notna() | auto.notna()
+    cells["written"] = cells["cell_type"].map(is_written_answer).astype(bool)
+    grades["written"] = grades["cell_type"].map(is_written_answer).astype(bool)
     return cells, subs, grades, students
 
 
@@ -208,8 +217,19 @@ def collect_scores(
         * ``status`` (string): ``graded``, ``failed``, ``missing`` or ``skipped``;
         * ``reason`` (string): why not graded (``""`` when graded);
         * ``notes`` (string): repairs made before grading, ``"; "``-separated;
-        * ``score`` (float64): the autograded (or manual) score; ``NaN`` unless graded;
-        * ``max_score`` (float64): the assignment's maximum.
+        * ``score`` (float64): the autograded score (its test cells; a TA's override of one
+          counts); ``NaN`` unless graded;
+        * ``max_score`` (float64): the assignment's autograded maximum;
+        * ``manual_score`` (float64): the written answers' score a TA gave in the
+          formgrader; ``NaN`` until every written answer of the submission is graded, and
+          unless the submission is graded;
+        * ``manual_max`` (float64): the written answers' points (0 when none);
+        * ``manual_status`` (string): ``graded``, ``pending`` (a TA has not scored every
+          written answer yet), or ``""`` (no written answers, or the submission not graded).
+
+        Written answers are nbgrader's manually graded answer cells (markdown, ``grade`` and
+        ``solution``; :func:`grader.gradebook.is_written_answer`): their points are kept apart
+        from the autograded ones, so the autograded score is complete without waiting for a TA.
 
     Raises
     ------
@@ -218,8 +238,11 @@ def collect_scores(
     """
     status_map = _as_status_map(statuses)
     cells, subs, grades, students = _read(db_url, course_id)
-    max_scores = cells.groupby("assignment")["max_score"].sum()
-    max_scores = max_scores[max_scores > 0]
+    all_max = cells.groupby("assignment")["max_score"].sum()
+    max_scores = cells[~cells["written"]].groupby("assignment")["max_score"].sum().reindex(all_max.index,
+                                                                                          fill_value=0.0)
+    manual_maxima = cells[cells["written"]].groupby("assignment")["max_score"].sum()
+    max_scores = max_scores[all_max > 0]
     active = set(subs["assignment"]) | {a for _, a in status_map}
     max_scores = max_scores[[a in active for a in max_scores.index]]
     assignments = sorted(max_scores.index)
@@ -233,9 +256,12 @@ def collect_scores(
             rec = status_map.get((student, assignment))
             g = by_sub.get((student, assignment))
             in_db = (student, assignment) in submitted
-            crashed = in_db and (g is None or not g["scored"].any())
+            auto_part = None if g is None else g[~g["written"]]
+            crashed = in_db and (auto_part is None or (len(auto_part) and not auto_part["scored"].any()))
             notes = "; ".join(rec.notes) if rec else ""
-            score = np.nan
+            score = manual = np.nan
+            manual_max = float(manual_maxima.get(assignment, 0.0))
+            manual_status = ""
             if rec is not None and rec.status != "graded":
                 status, reason = rec.status, rec.reason
             elif rec is not None and (not in_db or crashed):
@@ -246,10 +272,16 @@ def collect_scores(
                 status, reason = "failed", CRASHED
             else:
                 status, reason = "graded", ""
-                score = float(g["score"].fillna(0.0).sum())
+                score = float(auto_part["score"].fillna(0.0).sum())
+                written = g[g["written"]]
+                if manual_max > 0:
+                    done = len(written) > 0 and bool(written["manual_score"].notna().all())
+                    manual_status = "graded" if done else "pending"
+                    manual = float(written["score"].sum()) if done else np.nan
             rows.append({"student": student, "assignment": assignment, "status": status,
                          "reason": reason, "notes": notes, "score": score,
-                         "max_score": float(max_scores[assignment])})
+                         "max_score": float(max_scores[assignment]), "manual_score": manual,
+                         "manual_max": manual_max, "manual_status": manual_status})
     return _typed(pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), SCORE_COLUMNS)
 
 
@@ -275,9 +307,11 @@ def collect_tests(
         Columns and dtypes (see :data:`TEST_COLUMNS`): ``student``, ``assignment``,
         ``notebook``, ``grade_id`` (string); ``score`` (float64, ``NaN`` unless the
         submission is graded), ``max_score`` (float64); ``status`` (string):
-        ``pass`` (full points), ``partial``, ``fail`` (0 points) for a graded
-        submission, otherwise the submission's status (``failed``, ``missing``,
-        ``skipped``). Sorted by assignment, student, then cell order of the notebook.
+        ``pass`` (full points), ``partial``, ``fail`` (0 points) for a test cell of a
+        graded submission; for a written answer (graded by a TA, not autograded)
+        ``manual`` once a TA scored it, ``pending`` (score ``NaN``) before; otherwise the
+        submission's status (``failed``, ``missing``, ``skipped``). Sorted by assignment,
+        student, then cell order of the notebook.
 
     Raises
     ------
@@ -290,14 +324,17 @@ def collect_tests(
     cells = cells[cells["assignment"].isin(set(scores["assignment"]))].copy()
     cells["order"] = range(len(cells))
     merged = scores[["student", "assignment", "status"]].merge(cells, on="assignment", how="inner")
-    merged = merged.merge(grades[["student", "assignment", "notebook", "grade_id", "score"]],
+    merged = merged.merge(grades[["student", "assignment", "notebook", "grade_id", "score", "manual_score"]],
                           on=["student", "assignment", "notebook", "grade_id"], how="left")
     graded = merged["status"] == "graded"
-    merged["score"] = merged["score"].where(graded, np.nan)
-    merged.loc[graded, "score"] = merged.loc[graded, "score"].fillna(0.0)
+    written = merged["written"].astype(bool)
+    pending = graded & written & merged["manual_score"].isna()
+    merged["score"] = merged["score"].where(graded & ~pending, np.nan)
+    merged.loc[graded & ~written, "score"] = merged.loc[graded & ~written, "score"].fillna(0.0)
     full = np.isclose(merged["score"], merged["max_score"])
     zero = np.isclose(merged["score"], 0.0)
     test_status = np.where(full, "pass", np.where(zero, "fail", "partial"))
+    test_status = np.where(written, np.where(pending, "pending", "manual"), test_status)
     merged["status"] = np.where(graded, test_status, merged["status"])
     merged = merged.sort_values(["assignment", "student", "order"], kind="stable")
     return _typed(merged, TEST_COLUMNS)
@@ -353,7 +390,8 @@ def check_integrity(
           ``manual_score``/``extra_credit`` set while the notebook ran;
         * ``manual grade``: a ``manual_score``/``extra_credit`` set by manual grading (the
           formgrader), after the last autograde or before it (nbgrader keeps manual scores
-          across re-grades): legitimate, listed so a TA can check it;
+          across re-grades): legitimate, listed so a TA can check it; not listed for
+          written answers, which only a TA scores;
         * ``unverified``: a manual score on a submission that ``python -m grader`` did not
           grade (no record to compare with).
 
@@ -380,7 +418,7 @@ def check_integrity(
     for r in grades.itertuples(index=False):
         rec = status_map.get((r.student, r.assignment))
         if rec is None or rec.status != "graded" or not rec.grades:
-            for field in ("manual_score", "extra_credit"):
+            for field in ("manual_score", "extra_credit") if not r.written else ():
                 value = getattr(r, field)
                 if not same(value, None):
                     add(r, field, value, np.nan, "unverified",
@@ -398,6 +436,8 @@ def check_integrity(
                 "auto_score differs from the autograded notebook's outputs")
         for i, field in ((1, "manual_score"), (2, "extra_credit")):
             value = getattr(r, field)
+            if r.written:  # a written answer: a TA scoring it is the normal way, nothing to review
+                continue
             if not same(value, snap[i]):
                 add(r, field, value, snap[i], "manual grade", "set after autograding (manual grading)")
             elif not same(value, None):
@@ -417,22 +457,54 @@ def check_integrity(
     return _typed(df, INTEGRITY_COLUMNS)
 
 
-def grades_table(scores: pd.DataFrame) -> pd.DataFrame:
+def course_maximum(db_url: str, course_id: str | None = None) -> float:
+    """The course's maximum as the formgrader's "Overall score" counts it.
+
+    Every grade cell of every assignment in the gradebook (written answers included, the
+    assignments nobody submitted yet too): nbgrader's ``Gradebook.student_dicts`` sums
+    ``Assignment.max_score`` over all assignments.
+
+    Returns
+    -------
+    float
+        The sum of the maxima (0.0 for a gradebook without assignments).
+
+    Raises
+    ------
+    GradebookError
+        As :func:`collect_scores`.
+    """
+    cells, _, _, _ = _read(db_url, course_id)
+    return float(cells["max_score"].sum())
+
+
+def _fmt_points(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataFrame:
     """Pivot :func:`collect_scores` to one row per student (the upload table).
 
     Parameters
     ----------
     scores : pandas.DataFrame
         From :func:`collect_scores`.
+    maximum : float, optional
+        The course's maximum (:func:`course_maximum`, what the formgrader divides by). By
+        default the sum of the listed assignments' maxima, written answers included.
 
     Returns
     -------
     pandas.DataFrame
-        Columns: ``student``; for each assignment ``<assignment>`` (float64 score,
-        ``NaN`` unless graded) and ``<assignment>_status`` (``graded``,
-        ``failed: <reason>``, ``missing``...); ``total`` (sum of the graded scores),
-        ``maximum`` (sum of every assignment's maximum, so a failed or missing one
-        lowers the percentage), ``percent`` (``100 * total / maximum``, 1 decimal).
+        Columns: ``student``; for each assignment ``<assignment>`` (float64 autograded
+        score, ``NaN`` unless graded) and ``<assignment>_status`` (``graded``,
+        ``failed: <reason>``, ``missing``...); ``total`` (the graded autograded scores plus
+        the written answers a TA has scored: the formgrader's "Overall score"),
+        ``maximum`` (``maximum``, the same for every student, so a failed or missing
+        assignment lowers the percentage), ``percent`` (``100 * total / maximum``, 1
+        decimal); then, for each assignment with written answers, ``<assignment>_manual``
+        (string: the points a TA gave, ``pending`` until every written answer is scored,
+        empty when the submission is not graded).
     """
     out = pd.DataFrame({"student": sorted(scores["student"].unique())})
     for assignment, part in scores.groupby("assignment", sort=True):
@@ -441,10 +513,21 @@ def grades_table(scores: pd.DataFrame) -> pd.DataFrame:
         label = part["status"].where(part["status"].isin(["graded", "missing"]),
                                      part["status"] + ": " + part["reason"])
         out[f"{assignment}_status"] = out["student"].map(label).astype("string")
-    per_student = scores.groupby("student")
-    out["total"] = out["student"].map(per_student["score"].sum(min_count=0)).astype("float64")
-    out["maximum"] = out["student"].map(per_student["max_score"].sum()).astype("float64")
-    out["percent"] = (100 * out["total"] / out["maximum"]).round(1)
+    points = scores["score"].fillna(0.0) + scores["manual_score"].fillna(0.0)
+    per_student = scores.assign(points=points.where(scores["status"] == "graded", np.nan)).groupby("student")
+    out["total"] = out["student"].map(per_student["points"].sum(min_count=0)).astype("float64")
+    if maximum is None:
+        firsts = scores.groupby("assignment")[["max_score", "manual_max"]].first()
+        maximum = float((firsts["max_score"] + firsts["manual_max"].fillna(0.0)).sum())
+    out["maximum"] = float(maximum)
+    out["percent"] = (100 * out["total"] / out["maximum"]).round(1) if maximum else np.nan
+    for assignment, part in scores.groupby("assignment", sort=True):
+        if not (part["manual_max"] > 0).any():
+            continue
+        part = part.set_index("student")
+        text = np.where(part["manual_status"] == "graded", part["manual_score"].map(_fmt_points),
+                        np.where(part["manual_status"] == "pending", "pending", ""))
+        out[f"{assignment}_manual"] = out["student"].map(pd.Series(text, index=part.index)).astype("string")
     out["student"] = out["student"].astype("string")
     return out
 
@@ -472,7 +555,7 @@ def assignment_summary(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def pass_rates(tests: pd.DataFrame) -> pd.DataFrame:
-    """Per test cell: how many graded submissions got full points.
+    """Per test cell: how many graded submissions got full points (written answers left out).
 
     Returns
     -------
@@ -482,6 +565,7 @@ def pass_rates(tests: pd.DataFrame) -> pd.DataFrame:
         nothing graded), sorted by assignment then ascending pass rate (the checks
         students fail most first).
     """
+    tests = tests[~tests["status"].isin(["manual", "pending"])]  # written answers: no test to pass
     graded = tests["status"].isin(["pass", "partial", "fail"])
     t = tests.assign(graded=graded, passed=tests["status"] == "pass")
     out = (t.groupby(["assignment", "grade_id"], sort=True)
@@ -527,7 +611,7 @@ def plot_distribution(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathLike,
-                  integrity: pd.DataFrame | None = None) -> dict[str, Path]:
+                  integrity: pd.DataFrame | None = None, maximum: float | None = None) -> dict[str, Path]:
     """Write ``grades.csv``, ``tests.csv``, ``score_distribution.png`` (and ``integrity.csv``) to ``out``.
 
     Parameters
@@ -540,6 +624,8 @@ def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathL
         The folder (created if needed).
     integrity : pandas.DataFrame, optional
         From :func:`check_integrity`; written as ``integrity.csv`` (header only when empty).
+    maximum : float, optional
+        The course's maximum for ``grades.csv`` (see :func:`grades_table`).
 
     Returns
     -------
@@ -551,7 +637,7 @@ def write_reports(scores: pd.DataFrame, tests: pd.DataFrame, out: str | os.PathL
     out.mkdir(parents=True, exist_ok=True)
     paths = {"grades": out / "grades.csv", "tests": out / "tests.csv",
              "distribution": out / "score_distribution.png"}
-    grades_table(scores).to_csv(paths["grades"], index=False, float_format="%.10g")
+    grades_table(scores, maximum).to_csv(paths["grades"], index=False, float_format="%.10g")
     tests.to_csv(paths["tests"], index=False, float_format="%.10g")
     plot_distribution(scores, paths["distribution"])
     if integrity is not None:

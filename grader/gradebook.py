@@ -25,7 +25,33 @@ import sqlite3
 import time
 from pathlib import Path
 
-__all__ = ["sqlite_path", "private_copy", "merge_submission", "STUDENT_TABLES"]
+__all__ = ["sqlite_path", "private_copy", "merge_submission", "STUDENT_TABLES", "is_written_answer",
+           "is_written_answer_cell"]
+
+
+def is_written_answer(cell_type: str | None) -> bool:
+    """Whether a grade cell of the gradebook (its ``grade_cells.cell_type``) is a written answer.
+
+    The course's written answers are nbgrader's manually graded answer cells: markdown cells
+    marked ``grade`` and ``solution``. nbgrader gives them no automatic score; a TA scores
+    them in the formgrader. Every other grade cell is an autograded test cell.
+
+    Parameters
+    ----------
+    cell_type : str or None
+        ``"markdown"`` or ``"code"``.
+
+    Returns
+    -------
+    bool
+    """
+    return cell_type == "markdown"
+
+
+def is_written_answer_cell(cell) -> bool:
+    """Whether a notebook cell (nbformat) is a written answer: markdown, nbgrader ``grade`` and ``solution``."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "markdown" and bool(meta.get("grade")) and bool(meta.get("solution"))
 
 
 def sqlite_path(db_url: str) -> Path | None:

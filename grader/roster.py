@@ -252,10 +252,12 @@ def canvas_table(scores: pd.DataFrame, roster: pd.DataFrame | None = None) -> pd
         Columns ``Student`` ("Last, First", or the id when no name is known), ``ID`` (the
         roster's ``canvas_id``, else empty), ``SIS User ID`` (our student id), ``SIS Login
         ID`` (the roster's ``sis_login_id``, else the student id), ``Section``, then one
-        column per assignment. The first row is ``Points Possible`` with each assignment's
-        maximum; then one row per student: the score of a graded submission, empty
-        otherwise (Canvas leaves an empty cell ungraded; a failed submission must not
-        become a 0 there).
+        column per assignment (the autograded part), then ``<assignment> (written)`` for each
+        assignment with written answers. The first row is ``Points Possible`` with each
+        column's maximum; then one row per student: the score of a graded submission (of
+        written answers a TA has scored), empty otherwise (Canvas leaves an empty cell
+        ungraded; a failed submission or a pending written answer must not become a 0
+        there).
 
     Notes
     -----
@@ -265,12 +267,18 @@ def canvas_table(scores: pd.DataFrame, roster: pd.DataFrame | None = None) -> pd
     people = _merged_roster(scores, roster)
     assignments = sorted(scores["assignment"].unique())
     maxima = scores.groupby("assignment")["max_score"].first()
-    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *assignments]
-    rows = [["Points Possible", "", "", "", "", *[f"{maxima[a]:g}" for a in assignments]]]
+    manual_maxima = scores.groupby("assignment")["manual_max"].first().fillna(0.0)
+    written = [a for a in assignments if manual_maxima[a] > 0]
+    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *assignments,
+              *[f"{a} (written)" for a in written]]
+    rows = [["Points Possible", "", "", "", "", *[f"{maxima[a]:g}" for a in assignments],
+             *[f"{manual_maxima[a]:g}" for a in written]]]
     graded = scores[scores["status"] == "graded"].set_index(["student", "assignment"])["score"]
+    manual = scores[scores["manual_status"] == "graded"].set_index(["student", "assignment"])["manual_score"]
     for p in people.itertuples(index=False):
         name = f"{p.last_name}, {p.first_name}" if p.last_name and p.first_name else (p.last_name or p.first_name or p.id)
         values = [f"{graded[(p.id, a)]:g}" if (p.id, a) in graded.index else "" for a in assignments]
+        values += [f"{manual[(p.id, a)]:g}" if (p.id, a) in manual.index else "" for a in written]
         rows.append([name, p.canvas_id, p.id, p.sis_login_id or p.id, p.section, *values])
     return pd.DataFrame(rows, columns=header, dtype="string")
 
@@ -283,15 +291,18 @@ def long_table(scores: pd.DataFrame, roster: pd.DataFrame | None = None) -> pd.D
     pandas.DataFrame
         Columns ``student_id``, ``first_name``, ``last_name``, ``email``, ``section``,
         ``assignment``, ``score`` (float64, ``NaN`` unless graded), ``max_score``,
-        ``status``, ``reason``; sorted by student then assignment.
+        ``status``, ``reason``, then the written answers' ``manual_score``, ``manual_max``,
+        ``manual_status`` (see :func:`grader.collect.collect_scores`); sorted by student
+        then assignment.
     """
     people = _merged_roster(scores, roster).set_index("id")
-    out = scores[["student", "assignment", "score", "max_score", "status", "reason"]].copy()
+    out = scores[["student", "assignment", "score", "max_score", "status", "reason", "manual_score", "manual_max",
+                  "manual_status"]].copy()
     for column in ("first_name", "last_name", "email", "section"):
         out[column] = out["student"].map(people[column]).fillna("").astype("string")
     out = out.rename(columns={"student": "student_id"})
     cols = ["student_id", "first_name", "last_name", "email", "section", "assignment", "score", "max_score",
-            "status", "reason"]
+            "status", "reason", "manual_score", "manual_max", "manual_status"]
     return out[cols].sort_values(["student_id", "assignment"]).reset_index(drop=True)
 
 

@@ -126,6 +126,7 @@ class Course:
         """Write ``nb`` as the student's submission (unless None: regrade) and autograde it."""
         from nbgrader.api import Gradebook, MissingEntry
 
+        from grader.gradebook import is_written_answer
         from grader.submissions import write_submission
 
         self.release(assignment)
@@ -139,8 +140,11 @@ class Course:
         try:
             with Gradebook(self.db_url) as gb:
                 sub = gb.find_submission(assignment, student)
-                graded.score, graded.max_score = sub.score, sub.max_score
                 nbsub = gb.find_submission_notebook(notebook, assignment, student)
+                # the autograded part: written answers wait for a TA (see grader.gradebook)
+                auto = [g for g in nbsub.grades if not is_written_answer(g.cell.cell_type)]
+                graded.score = sum(g.score for g in auto)
+                graded.max_score = sum(g.max_score for g in auto)
                 graded.cells = {g.name: (g.score, g.max_score) for g in nbsub.grades}
         except MissingEntry:
             return graded
