@@ -15,7 +15,6 @@ what the sandbox adds.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -23,7 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+import typer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,7 @@ def copy_course(dest: Path) -> Path:
 
 
 def time_autograde(root: Path, assignments, students, timeout: int, sandbox: bool) -> tuple[float, list[float], int]:
+    """Autograde the cohort on a fresh gradebook; return (total seconds, each notebook's seconds, failures)."""
     from grader.autograde import autograde
 
     for leftover in ("gradebook.db", "autograded"):
@@ -55,6 +58,7 @@ def time_autograde(root: Path, assignments, students, timeout: int, sandbox: boo
 
 
 def time_nbconvert(notebooks: list[Path], timeout: int, out: Path) -> tuple[float, list[float]]:
+    """Execute each notebook with ``jupyter nbconvert --execute``; return (total seconds, each one's seconds)."""
     per = []
     start = time.perf_counter()
     for nb in notebooks:
@@ -70,11 +74,57 @@ def time_nbconvert(notebooks: list[Path], timeout: int, out: Path) -> tuple[floa
     return time.perf_counter() - start, per
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--timeout", type=int, default=30, help="cell timeout (s), as in `python -m grader demo`")
-    parser.add_argument("--modes", default="sandbox,no-sandbox", help="comma-separated: sandbox, no-sandbox")
-    args = parser.parse_args(argv)
+#: The autograde modes, in the default order.
+MODES = ("sandbox", "no-sandbox")
+
+
+def parse_modes(text: str) -> list[str]:
+    """The modes of a comma-separated list, in its order.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"sandbox,no-sandbox"``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        For a name that is not in :data:`MODES`.
+    """
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    for mode in modes:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: expected sandbox or no-sandbox")
+    return modes
+
+
+def run_benchmark(timeout: int = 30, modes: Sequence[str] = MODES) -> int:
+    """Time the demo cohort's autograde in each mode, then the nbconvert floor, and print the table.
+
+    Parameters
+    ----------
+    timeout : int, default 30
+        Cell timeout in seconds, as in ``python -m grader demo``.
+    modes : sequence of str, default :data:`MODES`
+        Autograde modes, timed in this order.
+
+    Returns
+    -------
+    int
+        0.
+
+    Raises
+    ------
+    ValueError
+        For a mode not in :data:`MODES`.
+    """
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ValueError(f"unknown mode {unknown[0]!r}: expected sandbox or no-sandbox")
 
     from grader.autograde import ensure_tools_on_path
     from grader.demo import DEMO_ASSIGNMENTS, DEMO_STUDENTS, build_demo_cohort, prepare_demo
@@ -87,17 +137,15 @@ def main(argv: list[str] | None = None) -> int:
         build_demo_cohort(root, DEMO_ASSIGNMENTS)
         notebooks = sorted((root / "submitted").glob("*/*/*.ipynb"))
         print(f"demo cohort: {len(notebooks)} notebooks ({len(DEMO_STUDENTS)} students x "
-              f"{len(DEMO_ASSIGNMENTS)} assignments, one not handed in), cell timeout {args.timeout} s, "
+              f"{len(DEMO_ASSIGNMENTS)} assignments, one not handed in), cell timeout {timeout} s, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         rows = []
-        for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
-            if mode not in ("sandbox", "no-sandbox"):
-                parser.error(f"unknown mode {mode!r}: expected sandbox or no-sandbox")
+        for mode in modes:
             total, per, failed = time_autograde(root, list(DEMO_ASSIGNMENTS), list(DEMO_STUDENTS),
-                                                args.timeout, mode == "sandbox")
+                                                timeout, mode == "sandbox")
             rows.append((f"python -m grader autograde ({mode})", total, per, failed))
             print(f"autograde ({mode}): {total:.1f} s, {total / len(per):.1f} s/notebook", flush=True)
-        total, per = time_nbconvert(notebooks, args.timeout, Path(tmp) / "executed")
+        total, per = time_nbconvert(notebooks, timeout, Path(tmp) / "executed")
         print(f"nbconvert --execute: {total:.1f} s, {total / len(per):.1f} s/notebook", flush=True)
         rows.append(("jupyter nbconvert --execute (floor)", total, per, 0))
 
@@ -116,5 +164,37 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+app = typer.Typer(add_completion=False)
+
+
+@app.command(help=__doc__.split("\n")[0])
+def bench_autograde_cmd(
+    timeout: int = typer.Option(30, "--timeout", help="cell timeout (s), as in `python -m grader demo`"),
+    modes: str = typer.Option("sandbox,no-sandbox", "--modes", help="comma-separated: sandbox, no-sandbox"),
+) -> None:
+    """Wiring of :func:`run_benchmark`: exits with its code, 2 for a usage error."""
+    try:
+        asked = parse_modes(modes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--modes") from None
+    raise typer.Exit(run_benchmark(timeout, asked))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: run the benchmark and exit with its status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Command-line arguments (``None``: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        Always: 0, or 2 for a usage error.
+    """
+    app(args=argv, prog_name="bench_autograde.py")
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

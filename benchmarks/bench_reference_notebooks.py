@@ -12,13 +12,15 @@ wall time of each run including kernel start-up (the budget is 20 s per notebook
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import List, Optional
 
 import nbformat
+import typer
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,24 +42,33 @@ def time_notebook(path: Path, timeout: int = 300) -> float:
     return time.perf_counter() - start
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print a table: assignment, runs, median and max seconds, within the budget or not."""
+def run_benchmark(assignments: Sequence[str] = (), repeat: int = 1) -> int:
+    """Print a table: assignment, runs, median and max seconds, within the budget or not.
+
+    Parameters
+    ----------
+    assignments : sequence of str, default ()
+        Assignment ids (empty: every graded one).
+    repeat : int, default 1
+        Runs per notebook.
+
+    Returns
+    -------
+    int
+        0 when every run is within :data:`BUDGET_S`, else 1.
+    """
     from grader.calibration.specs import all_specs
     from grader.course import ensure_tools_on_path
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every graded one)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per notebook (default 1)")
-    args = parser.parse_args(argv)
     ensure_tools_on_path()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-    specs = [s for s in all_specs() if not args.assignments or s.assignment in args.assignments]
+    specs = [s for s in all_specs() if not assignments or s.assignment in assignments]
     print(f"{'assignment':28} {'runs':>4} {'median s':>9} {'max s':>7}  budget {BUDGET_S:.0f} s")
     worst = 0.0
     for spec in specs:
         path = REPO / "source" / spec.assignment / f"{spec.notebook}.ipynb"
-        times = [time_notebook(path) for _ in range(args.repeat)]
+        times = [time_notebook(path) for _ in range(repeat)]
         worst = max(worst, max(times))
         verdict = "ok" if max(times) <= BUDGET_S else "OVER"
         print(f"{spec.assignment:28} {len(times):>4} {statistics.median(times):>9.1f} {max(times):>7.1f}  {verdict}")
@@ -65,5 +76,34 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if worst <= BUDGET_S else 1
 
 
+app = typer.Typer(add_completion=False)
+
+
+@app.command(help=__doc__.splitlines()[0])
+def bench_reference_notebooks_cmd(
+    assignments: Optional[List[str]] = typer.Argument(
+        None, help="assignment ids (default: every graded one)", show_default=False),
+    repeat: int = typer.Option(1, "--repeat", help="runs per notebook (default 1)", show_default=False),
+) -> None:
+    """Wiring of :func:`run_benchmark`: exits with its code (1: a notebook over the budget)."""
+    raise typer.Exit(run_benchmark(assignments or (), repeat))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: run the benchmark and exit with its status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Command-line arguments (``None``: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        Always: 0, 1 when a notebook is over the budget, 2 for a usage error.
+    """
+    app(args=argv, prog_name="bench_reference_notebooks.py")
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

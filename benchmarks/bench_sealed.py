@@ -25,7 +25,6 @@ Prints the median seconds per notebook of each mode and the overhead, and writes
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
 import shutil
@@ -33,20 +32,36 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import List, Optional
+
+import typer
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "sealed_bench.json"
 
 
-def main(argv=None) -> int:
-    """Run the benchmark; see the module docstring."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every graded one)")
-    parser.add_argument("--repeat", type=int, default=3, help="gradings per mode (default 3; the first "
-                        "sealed one is the cold figure)")
-    args = parser.parse_args(argv)
+def run_benchmark(assignments: Sequence[str] = (), repeat: int = 3) -> int:
+    """Run the benchmark, print its figures and merge them into :data:`OUT`; see the module docstring.
 
+    Parameters
+    ----------
+    assignments : sequence of str, default ()
+        Assignment ids (empty: every graded one).
+    repeat : int, default 3
+        Gradings per mode; the first sealed one is the cold figure.
+
+    Returns
+    -------
+    int
+        0.
+
+    Raises
+    ------
+    SystemExit
+        When nbgrader fails to autograde the reference solution (its log's end is printed).
+    """
     from traitlets.config import Config
 
     from grader.calibration.specs import MODULES
@@ -57,7 +72,7 @@ def main(argv=None) -> int:
     from grader.submissions import build_submission, write_submission
 
     ensure_tools_on_path()
-    assignments = args.assignments or list(MODULES)
+    assignments = list(assignments) or list(MODULES)
     unsealed = [p for p in AUTOGRADE_PREPROCESSORS if not p.endswith((".SealTests", ".SealedChecks"))]
     rows = {}
     with tempfile.TemporaryDirectory(prefix="bench-sealed-") as tmp:
@@ -72,7 +87,7 @@ def main(argv=None) -> int:
             shutil.rmtree(cache, ignore_errors=True)  # the first sealed grading is cold
             times: dict[str, list[float]] = {"sealed": [], "in-kernel": []}
             scores: dict[str, list[float]] = {"sealed": [], "in-kernel": []}
-            for i in range(args.repeat):
+            for i in range(repeat):
                 for mode in ("sealed", "in-kernel"):
                     student = f"{mode}-{i}"
                     write_submission(root, assignment, student, build_submission(root, assignment, "reference"))
@@ -93,7 +108,7 @@ def main(argv=None) -> int:
                                 "in_kernel_s": round(plain, 1),
                                 "overhead_pct": round(100 * (sealed - plain) / plain, 1),
                                 "overhead_cold_pct": round(100 * (cold - plain) / plain, 1),
-                                "scores": scores, "runs": args.repeat}
+                                "scores": scores, "runs": repeat}
             print(f"{assignment:28s} sealed {sealed:6.1f} s (cold {cold:6.1f} s)   in-kernel {plain:6.1f} s   "
                   f"overhead {rows[assignment]['overhead_pct']:+5.1f} % (cold "
                   f"{rows[assignment]['overhead_cold_pct']:+5.1f} %)   scores {scores}", flush=True)
@@ -106,5 +121,35 @@ def main(argv=None) -> int:
     return 0
 
 
+app = typer.Typer(add_completion=False)
+
+
+@app.command(help=" ".join(__doc__.split("\n\n")[0].split()))
+def bench_sealed_cmd(
+    assignments: Optional[List[str]] = typer.Argument(
+        None, help="assignment ids (default: every graded one)", show_default=False),
+    repeat: int = typer.Option(3, "--repeat", help="gradings per mode (default 3; the first sealed one is the "
+                               "cold figure)", show_default=False),
+) -> None:
+    """Wiring of :func:`run_benchmark`: exits with its code."""
+    raise typer.Exit(run_benchmark(assignments or (), repeat))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: run the benchmark and exit with its status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Command-line arguments (``None``: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        Always: 0, 2 for a usage error, or a message when an autograde failed.
+    """
+    app(args=argv, prog_name="bench_sealed.py")
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

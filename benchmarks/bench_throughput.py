@@ -45,7 +45,6 @@ Run it on an idle machine: the load average at the start and at the end is print
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import os
 import shutil
@@ -54,8 +53,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
+
+import typer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -778,60 +781,72 @@ def print_table(results: dict[str, ModeResult], n: int) -> None:
 
 # --------------------------------------------------------------------------- main
 
-def parse_modes(text: str, parser: argparse.ArgumentParser) -> list[str]:
+def parse_modes(text: str) -> list[str]:
     """The modes asked for, in :data:`MODES` order.
 
     Parameters
     ----------
     text : str
         Comma-separated mode names; ``""``, ``none``: no mode (the breakdown only); ``all``.
-    parser : argparse.ArgumentParser
-        For the error message.
 
     Returns
     -------
     list of str
+
+    Raises
+    ------
+    ValueError
+        For a name that is not a mode.
     """
     asked = [m.strip() for m in text.split(",") if m.strip() and m.strip() != "none"]
     if asked == ["all"]:
         return list(MODES)
     unknown = [m for m in asked if m not in MODES]
     if unknown:
-        parser.error(f"unknown mode(s) {', '.join(unknown)}: expected {', '.join(MODES)}, all or none")
+        raise ValueError(f"unknown mode(s) {', '.join(unknown)}: expected {', '.join(MODES)}, all or none")
     return [m for m in MODES if m in asked]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; see the module docstring.
+def run_benchmark(n_notebooks: int = 40, assignment: str = "01-perceptron", modes: Sequence[str] = tuple(MODES),
+                  workers: int = 2, breakdown_first: bool = True, timeout: int | None = None,
+                  keep: Path | None = None) -> int:
+    """Run the benchmark and print its figures; see the module docstring.
 
     Parameters
     ----------
-    argv : list of str or None
-        Command-line arguments (``None``: ``sys.argv``).
+    n_notebooks : int, default 40
+        Notebooks in the cohort, at least 1.
+    assignment : str, default ``"01-perceptron"``
+    modes : sequence of str, default every mode
+        Keys of :data:`MODES` (run in :data:`MODES` order; see :func:`parse_modes`); empty: the
+        breakdown only.
+    workers : int, default 2
+        ``--workers`` of the ``workers`` mode, at least 1.
+    breakdown_first : bool, default True
+        Print where one notebook's seconds go, before the modes.
+    timeout : int or None
+        Cell timeout in seconds (``None``: ``c.Execute.timeout`` of ``nbgrader_config.py``).
+    keep : pathlib.Path or None
+        Work in this folder (must not exist) and keep it: logs, gradebook, autograded
+        (``None``: a temporary folder, removed at the end).
 
     Returns
     -------
     int
         0, or 1 when a mode did not grade every notebook or the full modes' grades differ.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, or `n_notebooks` or `workers` below 1.
     """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notebooks", "-n", type=int, default=40, help="notebooks in the cohort (default 40)")
-    parser.add_argument("--assignment", default="01-perceptron", help="the assignment (default 01-perceptron)")
-    parser.add_argument("--modes", default="all", help="comma-separated, run in this order: " + ", ".join(MODES)
-                        + " (default all; none: the breakdown only)")
-    parser.add_argument("--workers", type=int, default=2, help="--workers of the 'workers' mode (default 2)")
-    parser.add_argument("--breakdown", action=argparse.BooleanOptionalAction, default=True,
-                        help="print where one notebook's seconds go, before the modes (default on)")
-    parser.add_argument("--timeout", type=int, default=None,
-                        help="cell timeout in seconds (default: c.Execute.timeout of nbgrader_config.py)")
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="work in this folder (must not exist) and keep it: logs, gradebook, autograded")
-    args = parser.parse_args(argv)
-    modes = parse_modes(args.modes, parser)
-    if args.notebooks < 1 or args.workers < 1:
-        parser.error("--notebooks and --workers must be at least 1")
-    MODES["workers"] = MODES["workers"].format(workers=args.workers)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ValueError(f"unknown mode(s) {', '.join(unknown)}: expected {', '.join(MODES)}, all or none")
+    if n_notebooks < 1 or workers < 1:
+        raise ValueError("--notebooks and --workers must be at least 1")
+    modes = [m for m in MODES if m in modes]
+    labels = dict(MODES, workers=MODES["workers"].format(workers=workers))
 
     from grader.course import ensure_tools_on_path, load_config
     from grader.release import generate_release
@@ -846,8 +861,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     tmp_ctx = None
-    if args.keep is not None:
-        work = args.keep.resolve()
+    if keep is not None:
+        work = keep.resolve()
         work.mkdir(parents=True)
     else:
         tmp_ctx = tempfile.TemporaryDirectory(prefix="bench-throughput-")
@@ -856,27 +871,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = copy_course(work / "course")
         original_config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
-        generate_release(root, [args.assignment])
+        generate_release(root, [assignment])
         template = work / "gradebook-template.db"
         shutil.copy(root / "gradebook.db", template)
-        plan = build_cohort(root, args.assignment, args.notebooks)
-        notebooks = sorted((root / "submitted").glob(f"*/{args.assignment}/*.ipynb"))
-        timeout = args.timeout or int(load_config(root).Execute.timeout)
+        plan = build_cohort(root, assignment, n_notebooks)
+        notebooks = sorted((root / "submitted").glob(f"*/{assignment}/*.ipynb"))
+        timeout = timeout or int(load_config(root).Execute.timeout)
         kinds = {}
         for _, kind, mutant in plan:
             key = f"mutant {mutant}" if kind == "mutant" else kind
             kinds[key] = kinds.get(key, 0) + 1
-        print(f"cohort: {len(notebooks)} notebook{'' if len(notebooks) == 1 else 's'} of {args.assignment} ("
+        print(f"cohort: {len(notebooks)} notebook{'' if len(notebooks) == 1 else 's'} of {assignment} ("
               + ", ".join(f"{v} {k}" for k, v in kinds.items()) + f"), cell timeout {timeout} s, "
               f"modes: {', '.join(modes) or 'none'}", flush=True)
         logs = work / "logs"
         logs.mkdir()
 
-        if args.breakdown:
+        if breakdown_first:
             first = next(s for s, kind, _ in plan if kind == "reference") if any(
                 k == "reference" for _, k, _ in plan) else plan[0][0]
             try:
-                rows = breakdown(root, args.assignment, first, timeout, work / "breakdown")
+                rows = breakdown(root, assignment, first, timeout, work / "breakdown")
             except Exception as exc:  # noqa: BLE001 - the modes still run
                 import traceback
 
@@ -891,7 +906,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes:
             reset_course(root, template)
             set_sealed(root, original_config, mode not in ("serial-bare", "serial-sandbox"))
-            label = MODES[mode]
+            label = labels[mode]
             if mode == "floor":
                 result = time_floor(notebooks, timeout, work / "executed", env)
             elif mode == "dask":
@@ -900,7 +915,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  LocalCluster at {cluster.scheduler_address} started in {time.perf_counter() - t:.1f} s "
                       "(not counted)", flush=True)
                 try:
-                    result = time_autograde(root, mode, label, args.assignment,
+                    result = time_autograde(root, mode, label, assignment,
                                             ["--scheduler", cluster.scheduler_address], env, logs / f"{mode}.log")
                 finally:
                     import logging
@@ -912,8 +927,8 @@ def main(argv: list[str] | None = None) -> int:
                 extra = {"serial-bare": ["--workers", "1", "--no-sandbox"],
                          "serial-sandbox": ["--workers", "1"],
                          "serial": ["--workers", "1"],
-                         "workers": ["--workers", str(args.workers)]}[mode]
-                result = time_autograde(root, mode, label, args.assignment, extra, env, logs / f"{mode}.log")
+                         "workers": ["--workers", str(workers)]}[mode]
+                result = time_autograde(root, mode, label, assignment, extra, env, logs / f"{mode}.log")
             results[mode] = result
             line = (f"{label:42s} {result.total:8.1f} s  {result.total / len(notebooks):6.2f} s/notebook  "
                     f"graded {result.graded}/{len(notebooks)}")
@@ -930,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
 
     code = 0
     if results:
-        n = args.notebooks
+        n = n_notebooks
         incomplete = [m for m, r in results.items() if r.graded != n]
         print(f"\nevery mode graded every notebook: {'yes' if not incomplete else 'NO'} "
               + ("" if not incomplete else "(" + ", ".join(f"{m}: {results[m].graded}/{n}" for m in incomplete) + ")"))
@@ -948,5 +963,55 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+app = typer.Typer(add_completion=False)
+
+
+@app.command(help=__doc__.split("\n")[0])
+def bench_throughput_cmd(
+    notebooks: int = typer.Option(40, "--notebooks", "-n", help="notebooks in the cohort (default 40)",
+                                  show_default=False),
+    assignment: str = typer.Option("01-perceptron", "--assignment", help="the assignment (default 01-perceptron)",
+                                   show_default=False),
+    modes: str = typer.Option("all", "--modes", help="comma-separated, run in this order: " + ", ".join(MODES)
+                              + " (default all; none: the breakdown only)", show_default=False),
+    workers: int = typer.Option(2, "--workers", help="--workers of the 'workers' mode (default 2)",
+                                show_default=False),
+    breakdown_first: bool = typer.Option(True, "--breakdown/--no-breakdown",
+                                         help="print where one notebook's seconds go, before the modes (default on)",
+                                         show_default=False),
+    timeout: Optional[int] = typer.Option(None, "--timeout",
+                                          help="cell timeout in seconds (default: c.Execute.timeout of "
+                                          "nbgrader_config.py)", show_default=False),
+    keep: Optional[Path] = typer.Option(None, "--keep",
+                                        help="work in this folder (must not exist) and keep it: logs, gradebook, "
+                                        "autograded", show_default=False),
+) -> None:
+    """Wiring of :func:`run_benchmark`: exits with its code, 2 for a usage error."""
+    try:
+        asked = parse_modes(modes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--modes") from None
+    if notebooks < 1 or workers < 1:
+        raise typer.BadParameter("--notebooks and --workers must be at least 1")
+    raise typer.Exit(run_benchmark(notebooks, assignment, asked, workers, breakdown_first, timeout, keep))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: run the benchmark and exit with its status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Command-line arguments (``None``: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        Always: 0, 1 when a mode did not grade every notebook or the full modes' grades
+        differ, 2 for a usage error.
+    """
+    app(args=argv, prog_name="bench_throughput.py")
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

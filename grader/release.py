@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import List, Optional
+
+import typer
 
 from grader.course import assignment_ids, course_api
 
@@ -109,34 +112,59 @@ def _drop_from_gradebook(api, assignment: str) -> None:
             gb.remove_assignment(assignment)
 
 
-def main(argv: list[str] | None = None) -> int:
+app = typer.Typer(
+    add_completion=False,
+    help=("Generate release/ from source/ (solutions and hidden tests removed) and add the assignments "
+          "to the gradebook named by c.CourseDirectory.db_url in nbgrader_config.py."),
+)
+
+
+@app.command()
+def release_cmd(
+    assignments: Optional[List[str]] = typer.Argument(
+        None, help="assignment ids (default: every one in source/)", show_default=False),
+    root: Optional[Path] = typer.Option(
+        None, "--root", help="the course folder (default: the current one, or this checkout)", show_default=False),
+) -> None:
+    """Generate release/ from source/ (solutions and hidden tests removed) and add the assignments to the
+    gradebook named by c.CourseDirectory.db_url in nbgrader_config.py.
+
+    Exit code 0: released; 1: nbgrader failed (its log is printed); 2: an assignment not in source/.
+    """
+    try:
+        unknown = sorted(set(assignments or []) - set(assignment_ids(root)))
+        if unknown:
+            print(f"error: no assignment {', '.join(unknown)} in source/ (there are: "
+                  f"{', '.join(assignment_ids(root))})", file=sys.stderr)
+            raise typer.Exit(2)
+        names = generate_release(root, assignments=assignments or None)
+    except (ReleaseError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    print(f"released {len(names)} assignment(s) to release/: {', '.join(names)}")
+    raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
     """``python -m grader.release [ASSIGNMENT ...] [--root DIR]``: what ``make release`` runs.
 
     Writes ``release/`` and adds the assignments to the gradebook that ``nbgrader_config.py``
     names (``c.CourseDirectory.db_url``: the course's ``gradebook.db``, or a PostgreSQL
-    server). Returns the exit code: 0, or 1 when nbgrader fails (its log is printed).
-    """
-    import argparse
+    server).
 
-    parser = argparse.ArgumentParser(prog="python -m grader.release", description=(
-        "Generate release/ from source/ (solutions and hidden tests removed) and add the assignments "
-        "to the gradebook named by c.CourseDirectory.db_url in nbgrader_config.py."))
-    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every one in source/)")
-    parser.add_argument("--root", help="the course folder (default: the current one, or this checkout)")
-    args = parser.parse_args(argv)
-    try:
-        unknown = sorted(set(args.assignments) - set(assignment_ids(args.root)))
-        if unknown:
-            print(f"error: no assignment {', '.join(unknown)} in source/ (there are: "
-                  f"{', '.join(assignment_ids(args.root))})", file=sys.stderr)
-            return 2
-        names = generate_release(args.root, assignments=args.assignments or None)
-    except (ReleaseError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"released {len(names)} assignment(s) to release/: {', '.join(names)}")
-    return 0
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments (``None``: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        Always, with the exit code: 0, 1 when nbgrader fails (its log is printed), 2 for an
+        assignment not in ``source/`` or an unknown option.
+    """
+    app(args=argv, prog_name="python -m grader.release")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -12,13 +12,13 @@ cell raises.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
+import typer
 import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -110,40 +110,52 @@ def execute_lesson(
     return nb
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: execute the lesson, report the time, return the exit status.
+app = typer.Typer(add_completion=False, help=__doc__.splitlines()[0])
+
+
+@app.command()
+def run_lesson_cmd(
+    path: Path = typer.Option(LESSON_NOTEBOOK, "--path", help="notebook to execute"),
+    out: Path = typer.Option(BUILD_NOTEBOOK, "--out", help="where to write the executed copy"),
+    timeout: int = typer.Option(300, "--timeout", help="seconds allowed per cell"),
+) -> None:
+    """Execute the lesson notebook top to bottom and write the executed copy (default: in build/).
+
+    Exit code 0: executed; 1: a cell raised (its error is printed, the partly executed copy written); 2: --out
+    points into source/.
+    """
+    start = time.perf_counter()
+    try:
+        execute_lesson(path, out, timeout)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except CellExecutionError as error:
+        elapsed = time.perf_counter() - start
+        print(f"FAILED after {elapsed:.1f} s: a cell of {path} raised an error:\n{error}", file=sys.stderr)
+        print(f"partly executed notebook written to {out}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    elapsed = time.perf_counter() - start
+    print(f"executed {path} in {elapsed:.1f} s -> {out}")
+    raise typer.Exit(0)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry point: execute the lesson, report the time, exit with the status.
 
     Parameters
     ----------
     argv : sequence of str, optional
         Arguments (defaults to ``sys.argv[1:]``).
 
-    Returns
-    -------
-    int
-        0 on success, 1 when a cell failed, 2 when ``--out`` points into ``source/``.
+    Raises
+    ------
+    SystemExit
+        Always: 0 on success, 1 when a cell failed, 2 when ``--out`` points into ``source/``
+        or for an unknown option.
     """
-    parser = argparse.ArgumentParser(prog="python -m main_ingredients.run_lesson", description=__doc__.splitlines()[0])
-    parser.add_argument("--path", type=Path, default=LESSON_NOTEBOOK, help="notebook to execute")
-    parser.add_argument("--out", type=Path, default=BUILD_NOTEBOOK, help="where to write the executed copy")
-    parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell")
-    args = parser.parse_args(argv)
-
-    start = time.perf_counter()
-    try:
-        execute_lesson(args.path, args.out, args.timeout)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except CellExecutionError as error:
-        elapsed = time.perf_counter() - start
-        print(f"FAILED after {elapsed:.1f} s: a cell of {args.path} raised an error:\n{error}", file=sys.stderr)
-        print(f"partly executed notebook written to {args.out}", file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - start
-    print(f"executed {args.path} in {elapsed:.1f} s -> {args.out}")
-    return 0
+    app(args=list(argv) if argv is not None else None, prog_name="python -m main_ingredients.run_lesson")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

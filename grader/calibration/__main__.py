@@ -4,65 +4,91 @@
 
 Runs :func:`grader.calibration.runner.calibrate` (``make calibrate``) and exits
 non-zero, after printing the PROBLEM lines, when the calibration found a problem.
+Only wiring: the work is in :mod:`grader.calibration.runner`.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    help="Calibrate the hidden tests: reference under many seeds, mutants under a few.",
+)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status (0: no problem, 1: problems, 2: usage)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m grader.calibration",
-        description="Calibrate the hidden tests: reference under many seeds, mutants under a few.",
-    )
-    parser.add_argument("assignments", nargs="*", help="assignment ids (default: every one with a spec)")
-    parser.add_argument("--seeds", type=int, default=20, help="reference seeds 1..N, plus the notebook's own (default 20)")
-    parser.add_argument("--mutant-seeds", type=int, default=5, help="seeds per mutant and per style (default 5)")
-    parser.add_argument("--out", default=None, help="Markdown report (default docs/calibration.md; JSON beside it)")
-    parser.add_argument("--root", default=None, help="course root (default: current directory or the checkout)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--render-only", action="store_true",
-                        help="run nothing: rewrite the Markdown report from the JSON beside it")
-    args = parser.parse_args(argv)
+@app.command()
+def calibrate_cmd(
+    assignments: Optional[List[str]] = typer.Argument(
+        None, help="assignment ids (default: every one with a spec)", show_default=False),
+    seeds: int = typer.Option(
+        20, "--seeds", help="reference seeds 1..N, plus the notebook's own (default 20)", show_default=False),
+    mutant_seeds: int = typer.Option(
+        5, "--mutant-seeds", help="seeds per mutant and per style (default 5)", show_default=False),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Markdown report (default docs/calibration.md; JSON beside it)", show_default=False),
+    root: Optional[Path] = typer.Option(
+        None, "--root", help="course root (default: current directory or the checkout)", show_default=False),
+    no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar", show_default=False),
+    render_only: bool = typer.Option(
+        False, "--render-only", help="run nothing: rewrite the Markdown report from the JSON beside it",
+        show_default=False),
+) -> None:
+    """Calibrate the hidden tests: reference under many seeds, mutants under a few.
 
-    if args.render_only:
-        import json
-        from pathlib import Path
+    Exit code 0: no problem; 1: the calibration found problems (the PROBLEM lines); 2: usage error.
+    """
+    if render_only:
+        from grader.calibration.runner import rerender_markdown
 
-        from grader.calibration.runner import render_markdown
-        from grader.course import find_course_root
-
-        md = Path(args.out) if args.out else find_course_root(args.root) / "docs" / "calibration.md"
-        results = json.loads(md.with_suffix(".json").read_text())["assignments"]
-        md.write_text(render_markdown(results))
-        print(f"rewrote {md} from {md.with_suffix('.json').name} ({len(results)} assignment(s))")
-        return 0
+        md, count = rerender_markdown(root, out)
+        print(f"rewrote {md} from {md.with_suffix('.json').name} ({count} assignment(s))")
+        raise typer.Exit(EXIT_OK)
 
     from grader.calibration.runner import calibrate
     from grader.calibration.specs import all_specs, load_spec
 
     try:
-        specs = [load_spec(a) for a in args.assignments] if args.assignments else all_specs()
+        specs = [load_spec(a) for a in assignments] if assignments else all_specs()
     except ModuleNotFoundError as exc:
-        parser.error(f"no calibration spec: {exc.name}")
+        raise typer.BadParameter(f"no calibration spec: {exc.name}", param_hint="assignments") from None
     if not specs:
         print("no calibration specs found under grader/calibration/specs/", file=sys.stderr)
-        return 2
+        raise typer.Exit(EXIT_USAGE)
     results, problems = calibrate(
-        specs, root=args.root, n_seeds=args.seeds, mutant_seeds=args.mutant_seeds,
-        out=args.out, show_progress=not args.no_progress,
+        specs, root=root, n_seeds=seeds, mutant_seeds=mutant_seeds, out=out, show_progress=not no_progress,
     )
     for spec in specs:
         r = results[spec.assignment]
         print(f"{spec.assignment}: {len(r['problems'])} problem(s), {r['wall_time_s']:.0f} s")
     for p in problems:
         print(f"PROBLEM {p}")
-    print("wrote", args.out or "docs/calibration.md", "and its .json")
-    return 1 if problems else 0
+    print("wrote", out or "docs/calibration.md", "and its .json")
+    raise typer.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: run the command on `argv` and exit with its status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments (``None``: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        Always: 0 no problem, 1 problems found, 2 usage error (an unknown option, an
+        assignment without a calibration spec).
+    """
+    app(args=argv, prog_name="python -m grader.calibration")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

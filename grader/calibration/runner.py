@@ -50,6 +50,7 @@ __all__ = [
     "render_markdown",
     "merge_results",
     "calibrate",
+    "rerender_markdown",
 ]
 
 #: The seed call of the setup cell; the runner substitutes the integer.
@@ -734,3 +735,35 @@ def calibrate(
     md_path.write_text(render_markdown(results))
     problems = [p for r in new.values() for p in r["problems"]]
     return results, problems
+
+
+def rerender_markdown(
+    root: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+) -> tuple[Path, int]:
+    """Rewrite the Markdown report from the JSON beside it, running nothing.
+
+    Parameters
+    ----------
+    root : path-like or None
+        Course root (used only when `out` is ``None``).
+    out : path-like or None
+        Markdown file (default ``<root>/docs/calibration.md``); its results are read from the
+        file of the same name with suffix ``.json``.
+
+    Returns
+    -------
+    (pathlib.Path, int)
+        The Markdown file written and the number of assignments in it.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the JSON file does not exist.
+    """
+    from grader.course import find_course_root
+
+    md_path = Path(out) if out else find_course_root(root) / "docs" / "calibration.md"
+    results = json.loads(md_path.with_suffix(".json").read_text())["assignments"]
+    md_path.write_text(render_markdown(results))
+    return md_path, len(results)
