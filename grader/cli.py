@@ -2,7 +2,7 @@
 
 * ``autograde`` -> :func:`grader.autograde.autograde`
 * ``collect``   -> :func:`grader.collect.collect_scores` and friends
-* ``demo``      -> :func:`grader.demo.build_demo_cohort`, then the two above
+* ``demo``      -> :func:`grader.demo.run_demo` (release, cohort, the two above, check)
 * ``demo --clean`` -> :func:`grader.demo.clean_demo` (removes only the demo students)
 * ``roster import`` -> :func:`grader.roster.import_roster`; ``collect --format canvas|long``
   -> :func:`grader.roster.canvas_table`, :func:`grader.roster.long_table`
@@ -496,7 +496,7 @@ def demo_cmd(
 
     Touches only the demo students' folders in submitted/ (s1-complete ... s8-infinite-loop). Exit code 0 when every demo student got the expected score, 1 otherwise, 2 if the cohort could not be built. With --clean: remove only the demo students (their folders in submitted/, autograded/ and feedback/, their statuses and their gradebook records) and exit.
     """
-    from grader.demo import DEMO_ASSIGNMENTS, build_demo_cohort, check_demo, clean_demo, prepare_demo
+    from grader.demo import DemoError, clean_demo, run_demo
 
     console = _console()
     if clean:
@@ -509,30 +509,32 @@ def demo_cmd(
         for line in removed:
             console.print(f"removed {line}", soft_wrap=True, markup=False)
         raise typer.Exit(EXIT_OK)
-    names = list(assignments) if assignments else list(DEMO_ASSIGNMENTS)
-    console.print(f"[bold]demo:[/] regenerating release/ and building a cohort for {', '.join(names)}")
-    from grader.release import ReleaseError
-
     try:
-        course_root = prepare_demo(root, names)
-        cohort = build_demo_cohort(course_root, names)
-    except (ReleaseError, ValueError, FileNotFoundError) as exc:
+        result = run_demo(
+            root, assignments, timeout,
+            on_building=lambda names: console.print(
+                f"[bold]demo:[/] regenerating release/ and building a cohort for {', '.join(names)}"),
+            on_cohort=lambda cohort: print_demo_cohort(cohort, console),
+            grade=lambda course_root, names, students, timeout: run_autograde(
+                course_root, names, students, timeout, False, console),
+            collect=lambda course_root: run_collect(course_root, None, None, console),
+        )
+    except DemoError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(EXIT_USAGE)
+    if result.problems is not None:
+        print_demo_check(result.problems, len(result.cohort) * len(result.assignments), console)
+    raise typer.Exit(result.code)
+
+
+def print_demo_cohort(cohort: dict[str, str], console: Console) -> None:
+    """Print the demo cohort's table: each student and what they handed in."""
     t = Table(title="Demo cohort")
     t.add_column("student")
     t.add_column("what they handed in")
     for student, text in cohort.items():
         t.add_row(student, text)
     console.print(t)
-    if run_autograde(course_root, names, list(cohort), timeout, False, console) == EXIT_USAGE:
-        raise typer.Exit(EXIT_USAGE)  # e.g. no sandbox can start here: the error says why
-    code, scores = run_collect(course_root, None, None, console)
-    if code:
-        raise typer.Exit(code)
-    problems = check_demo(scores, names)
-    print_demo_check(problems, len(cohort) * len(names), console)
-    raise typer.Exit(EXIT_FAILED if problems else EXIT_OK)
 
 
 def print_demo_check(problems: list[str], total: int, console: Console) -> None:

@@ -2,7 +2,8 @@
 
 The notebooks are built from ``release/`` with :mod:`grader.submissions` (reference
 solutions and the calibration spec's mutants), so the demo grades exactly what the
-calibration measured.
+calibration measured. :func:`run_demo` is the demo's whole sequence (release, cohort,
+autograde, collect, check); the CLI only prints its steps.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -17,7 +20,8 @@ import pandas as pd
 
 from grader.course import find_course_root
 
-__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "prepare_demo", "demo_roles", "demo_case", "demo_notebook", "build_demo_cohort", "check_demo",
+__all__ = ["DEMO_ASSIGNMENTS", "DEMO_STUDENTS", "DemoError", "DemoResult", "prepare_demo", "demo_roles", "demo_case",
+           "demo_notebook", "build_demo_cohort", "check_demo", "grade_quietly", "collect_quietly", "run_demo",
            "clean_demo"]
 
 #: The assignments of the demo (the two fastest to grade).
@@ -295,6 +299,154 @@ def check_demo(scores: pd.DataFrame, assignments=DEMO_ASSIGNMENTS) -> list[str]:
             elif how == "less" and not r["score"] < r["max_score"]:
                 problems.append(f"{student} / {a}: expected less than full marks, got {r['score']:g}")
     return problems
+
+
+class DemoError(RuntimeError):
+    """Raised when the demo cohort could not be built (``release/`` not generated, an unknown assignment)."""
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` did.
+
+    Attributes
+    ----------
+    course_root : pathlib.Path
+    assignments : list of str
+        The demo's assignments, in order.
+    cohort : dict of str to str
+        Student id -> what they handed in (:func:`build_demo_cohort`).
+    code : int
+        The exit code: 0 every demo submission got its expected score; 1 some did not (see
+        `problems`); 2 the grading or the collection could not run (its step said why).
+    problems : list of str or None
+        From :func:`check_demo`; ``None`` when the scores were not checked (code 2).
+    scores : pandas.DataFrame or None
+        The collected scores (``None`` when the collection did not run or failed).
+    """
+
+    course_root: Path
+    assignments: list[str]
+    cohort: dict[str, str] = field(default_factory=dict)
+    code: int = 0
+    problems: list[str] | None = None
+    scores: pd.DataFrame | None = None
+
+
+def grade_quietly(course_root: Path, assignments: list[str], students: list[str], timeout: int) -> int:
+    """The default grading step of :func:`run_demo`: :func:`grader.autograde.autograde`, printing nothing.
+
+    Parameters
+    ----------
+    course_root : pathlib.Path
+    assignments, students : list of str
+    timeout : int
+        Cell timeout in seconds.
+
+    Returns
+    -------
+    int
+        0 every submission graded, 1 some failed, 2 the run could not start (e.g. no sandbox here).
+    """
+    from grader.autograde import GraderError, autograde, exit_code
+
+    try:
+        return exit_code(autograde(course_root, assignments, students, timeout=timeout))
+    except (GraderError, ValueError):
+        return 2
+
+
+def collect_quietly(course_root: Path) -> tuple[int, pd.DataFrame | None]:
+    """The default collection step of :func:`run_demo`: the gradebook's scores, no report written.
+
+    Parameters
+    ----------
+    course_root : pathlib.Path
+
+    Returns
+    -------
+    (int, pandas.DataFrame or None)
+        0 and :func:`grader.collect.collect_scores`, or 2 and ``None`` when the gradebook cannot be read.
+    """
+    from grader.collect import GradebookError, collect_scores
+    from grader.course import load_config
+    from grader.status import load_statuses, status_path
+
+    try:
+        db_url = str(load_config(course_root).CourseDirectory.db_url)
+        return 0, collect_scores(db_url, load_statuses(status_path(course_root)))
+    except (GradebookError, ValueError):
+        return 2, None
+
+
+def run_demo(
+    root: str | os.PathLike | None = None,
+    assignments: Sequence[str] | None = None,
+    timeout: int = 30,
+    *,
+    on_building: Callable[[list[str]], None] | None = None,
+    on_cohort: Callable[[dict[str, str]], None] | None = None,
+    grade: Callable[[Path, list[str], list[str], int], int] = grade_quietly,
+    collect: Callable[[Path], tuple[int, pd.DataFrame | None]] = collect_quietly,
+) -> DemoResult:
+    """The demo, in order: release, build the cohort, autograde it, collect the scores, check them.
+
+    What ``python -m grader demo`` runs. Only the demo students' folders of ``assignments`` in
+    ``submitted/`` are replaced (:func:`prepare_demo`); the grading and the collection are
+    steps the caller may replace (the CLI passes its own, which print progress and tables).
+
+    Parameters
+    ----------
+    root : path-like or None
+        The course root.
+    assignments : sequence of str or None
+        The demo's assignments (``None`` or empty: :data:`DEMO_ASSIGNMENTS`).
+    timeout : int, default 30
+        Cell timeout in seconds (the looping student waits this long).
+    on_building : callable or None
+        Called with the assignments before ``release/`` is regenerated.
+    on_cohort : callable or None
+        Called with the cohort (student -> what they handed in) once it is written.
+    grade : callable, default :func:`grade_quietly`
+        ``grade(course_root, assignments, students, timeout)`` autogrades the cohort and returns
+        its exit code; 2 stops the demo (1, some submission failed, is for the check to judge).
+    collect : callable, default :func:`collect_quietly`
+        ``collect(course_root)`` returns ``(exit code, scores)``; a non-zero code stops the demo.
+
+    Returns
+    -------
+    DemoResult
+
+    Raises
+    ------
+    DemoError
+        If the cohort could not be built (nbgrader failed to release, an unknown assignment,
+        no course here).
+    """
+    from grader.release import ReleaseError
+
+    names = list(assignments) if assignments else list(DEMO_ASSIGNMENTS)
+    if on_building is not None:
+        on_building(names)
+    try:
+        course_root = prepare_demo(root, names)
+        cohort = build_demo_cohort(course_root, names)
+    except (ReleaseError, ValueError, FileNotFoundError) as exc:
+        raise DemoError(str(exc)) from exc
+    result = DemoResult(course_root, names, cohort)
+    if on_cohort is not None:
+        on_cohort(cohort)
+    if grade(course_root, names, list(cohort), timeout) == 2:
+        result.code = 2  # e.g. no sandbox can start here: the step said why
+        return result
+    code, scores = collect(course_root)
+    if code:
+        result.code = code
+        return result
+    result.scores = scores
+    result.problems = check_demo(scores, names)
+    result.code = 1 if result.problems else 0
+    return result
 
 
 def clean_demo(root: str | os.PathLike | None = None) -> list[str]:

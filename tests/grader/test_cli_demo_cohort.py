@@ -102,3 +102,38 @@ def test_a_demo_of_one_assignment_shows_every_case_on_it_and_keeps_the_other_fol
     assert sum(r["score"] < 10 for r in rows) >= 5  # partial, blank, wrong activation, typo, loop at least
     scores.loc[scores["student"] == "s8-infinite-loop", "score"] = 10.0
     assert any("s8-infinite-loop" in p and "less than full" in p for p in check_demo(scores, [second]))
+
+
+def test_run_demo_runs_its_steps_in_order_and_stops_at_one_that_cannot_run(course):
+    """``python -m grader demo``'s sequence (:func:`grader.demo.run_demo`), its steps replaced:
+    release and cohort, then grade, collect and check; exit code 1 for an unexpected score;
+    a grading that cannot run (code 2) stops it before the collection."""
+    from grader.demo import run_demo
+
+    calls = []
+
+    def grade(root, names, students, timeout):
+        calls.append(("grade", names, students, timeout))
+        return 1  # some submission failed: still collected and checked
+
+    def collect(root):
+        calls.append(("collect",))
+        return 0, scores
+
+    scores = _expected_scores()
+    result = run_demo(course, None, 7, on_building=lambda names: calls.append(("building", names)),
+                      on_cohort=lambda cohort: calls.append(("cohort", list(cohort))), grade=grade, collect=collect)
+    assert [c[0] for c in calls] == ["building", "cohort", "grade", "collect"]
+    assert calls[0] == ("building", list(DEMO_ASSIGNMENTS))
+    assert calls[2] == ("grade", list(DEMO_ASSIGNMENTS), list(DEMO_STUDENTS), 7)
+    assert (result.code, result.problems, result.assignments) == (0, [], list(DEMO_ASSIGNMENTS))
+    assert list(result.cohort) == list(DEMO_STUDENTS) and result.scores is scores
+
+    scores = _expected_scores()
+    scores.loc[scores["student"] == "s1-complete", "score"] = 8.0
+    result = run_demo(course, None, grade=grade, collect=collect)
+    assert result.code == 1 and any("s1-complete" in p for p in result.problems)
+
+    calls.clear()
+    result = run_demo(course, None, grade=lambda *args: 2, collect=collect)
+    assert (result.code, result.problems, result.scores, calls) == (2, None, None, [])
