@@ -69,7 +69,7 @@ def run_benchmark(assignments: Sequence[str] = (), repeat: int = 3) -> int:
     from grader.course import course_api, ensure_tools_on_path
     from grader.preprocessors import AUTOGRADE_PREPROCESSORS
     from grader.release import generate_release
-    from grader.submissions import build_submission, write_submission
+    from grader.synthetic import build_submission, write_submission
 
     ensure_tools_on_path()
     assignments = list(assignments) or list(MODULES)

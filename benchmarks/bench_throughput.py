@@ -10,7 +10,7 @@ Usage::
 in one table). It works in a temporary copy of the course (``nbgrader_config.py``,
 ``source/``, ``release/``; the real ``submitted/`` and ``gradebook.db`` are never touched),
 builds ONE cohort of ``--notebooks`` submissions of ``--assignment`` with
-:mod:`grader.submissions` (mostly the reference solution under different student ids, about
+:mod:`grader.synthetic` (mostly the reference solution under different student ids, about
 10 % calibration mutants and 5 % blank release notebooks) and then, printing each figure as
 soon as it is measured:
 
@@ -213,7 +213,7 @@ def build_cohort(root: Path, assignment: str, n: int) -> list[tuple[str, str, st
         The plan written.
     """
     from grader.calibration.specs import load_spec
-    from grader.submissions import build_submission, write_submission
+    from grader.synthetic import build_submission, write_submission
 
     try:
         mutants = [m.name for m in load_spec(assignment).mutants]
@@ -441,7 +441,7 @@ def breakdown(root: Path, assignment: str, student: str, timeout: int, work: Pat
     from grader.preprocessors.execute import ARTIFACTS
     from grader.preprocessors.sealed import export_code, is_test_cell, read_names, split_hidden
     from grader.sandbox import HOME, Jail, Sandbox, SandboxKernelManager, probe
-    from grader.submissions import is_solution_cell, notebook_path, read_notebook
+    from grader.synthetic import is_solution_cell, notebook_path, read_notebook
 
     rows: list[tuple[str, float, str]] = []
     name = notebook_path(root, "release", assignment).name

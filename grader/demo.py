@@ -1,6 +1,6 @@
 """The demo cohort of ``python -m grader demo``: 8 students, each handing in a typical case.
 
-The notebooks are built from ``release/`` with :mod:`grader.submissions` (reference
+The notebooks are built from ``release/`` with :mod:`grader.synthetic` (reference
 solutions and the calibration spec's mutants), so the demo grades exactly what the
 calibration measured. :func:`run_demo` is the demo's whole sequence (release, cohort,
 autograde, collect, check); the CLI only prints its steps.
@@ -186,7 +186,7 @@ def demo_notebook(root: str | os.PathLike, assignment: str, student: str, roles:
     -------
     nbformat.NotebookNode or None
     """
-    from grader.submissions import build_submission, fill_release, notebook_path, read_notebook, solution_code
+    from grader.synthetic import build_submission, fill_release, notebook_path, read_notebook, solution_code
 
     def with_cell(edit):
         source = read_notebook(notebook_path(root, "source", assignment))
@@ -244,7 +244,7 @@ def build_demo_cohort(root: str | os.PathLike | None, assignments=DEMO_ASSIGNMEN
     dict of str to str
         Student id -> what they handed in for each assignment, in order.
     """
-    from grader.submissions import write_submission
+    from grader.synthetic import write_submission
 
     course_root = find_course_root(root)
     handed: dict[str, list[str]] = {student: [] for student in DEMO_STUDENTS}

@@ -14,7 +14,7 @@ import pytest
 
 from grader.calibration.runner import read_thresholds
 from grader.calibration.specs import MODULES, all_specs, load_spec
-from grader.submissions import notebook_path
+from grader.synthetic import notebook_path
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "docs" / "calibration.json"

@@ -37,7 +37,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
 from grader.calibration.spec import AssignmentSpec
-from grader.submissions import _grade_id, is_solution_cell, notebook_path, variant_answers
+from grader.synthetic import _grade_id, is_solution_cell, notebook_path, variant_answers
 
 __all__ = [
     "SEED_CALL",
@@ -221,7 +221,7 @@ def run_variant(
     source_nb : nbformat.NotebookNode
         The instructor's notebook (its test cells, with hidden tests, are run).
     answers : dict of str to str
-        Solution cell grade_id -> code (see :func:`grader.submissions.variant_answers`).
+        Solution cell grade_id -> code (see :func:`grader.synthetic.variant_answers`).
     seeds : list of int
     cwd : path-like
         Working directory of the kernel (the assignment's source folder).

@@ -105,7 +105,7 @@ class Style:
 
 @dataclass(frozen=True)
 class AssignmentSpec:
-    """Everything calibration and the grading tests need to know about one assignment.
+    """Everything the calibration and ``tests/assignments`` need to know about one assignment.
 
     Parameters
     ----------

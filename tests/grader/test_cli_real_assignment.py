@@ -33,7 +33,7 @@ def test_reference_blank_and_mutant_scores_match_gradebook(course, tmp_path):
     from nbgrader.api import Gradebook
 
     from grader.calibration.specs import load_spec
-    from grader.submissions import build_submission, write_submission
+    from grader.synthetic import build_submission, write_submission
 
     mutant = next(m for m in load_spec(ASSIGNMENT).mutants if "epochs" in m.name)
     write_submission(course, ASSIGNMENT, "ref", build_submission(course, ASSIGNMENT, "reference"))
@@ -65,7 +65,7 @@ def test_written_answers_wait_for_a_ta_and_totals_match_the_formgrader(course, t
     the 10 autograded points; grades.csv's total and maximum are the formgrader's "Overall score"."""
     from nbgrader.api import Gradebook
 
-    from grader.submissions import build_submission, write_submission
+    from grader.synthetic import build_submission, write_submission
 
     write_submission(course, ASSIGNMENT, "ref", build_submission(course, ASSIGNMENT, "reference"))
     result = CliRunner().invoke(app, ["autograde", ASSIGNMENT, "--root", str(course)])

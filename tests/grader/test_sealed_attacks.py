@@ -8,7 +8,7 @@ the control grades the same cohort with ``c.SealTests.enabled = False`` in the c
 ``nbgrader_config.py`` (the hidden tests then run in the kernel, as nbgrader does by default)
 and shows two kinds *succeed* there (one fails even there), so these tests can fail. Assignment 01's own
 versions of these kinds (replaced NumPy, builtins and Keras functions) are graded in
-``tests/grading/test_sealed_checks.py``.
+``tests/assignments/test_sealed_checks.py``.
 """
 
 from __future__ import annotations

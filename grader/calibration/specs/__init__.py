@@ -86,6 +86,6 @@ def all_specs() -> list[AssignmentSpec]:
     ------
     ModuleNotFoundError
         If a spec module of :data:`MODULES` is missing: deleting a spec module must not
-        silently remove its grading tests and its calibration.
+        silently remove its tests (``tests/assignments``) and its calibration.
     """
     return [load_spec(assignment_id) for assignment_id in MODULES]

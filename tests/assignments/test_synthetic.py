@@ -1,4 +1,4 @@
-"""grader.submissions on the toy notebook and on every assignment with a spec (no kernel)."""
+"""grader.synthetic on the toy notebook and on every assignment with a spec (no kernel)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from grader.calibration.spec import AssignmentSpec, Mutant, Style
 from grader.calibration.specs import MODULES, all_specs, load_spec, module_name
-from grader.submissions import (
+from grader.synthetic import (
     apply_edits,
     fill_release,
     notebook_path,

@@ -13,7 +13,7 @@ import pytest
 
 from grader.calibration import __main__ as cli
 from grader.calibration.runner import analyse, calibrate, notebook_seed, read_thresholds, render_markdown, seed_list
-from grader.submissions import read_notebook
+from grader.synthetic import read_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = Path(__file__).resolve().parent / "files"

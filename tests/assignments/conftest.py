@@ -1,9 +1,9 @@
-"""Fixtures of the grading tests: a temporary copy of the course graded by the real nbgrader.
+"""Fixtures of the tests of the assignments: a temporary copy of the course graded by the real nbgrader.
 
 Each pytest(-xdist) worker makes its own copy of the course (``nbgrader_config.py``
 and ``source/``) in a temporary folder, regenerates ``release/`` there with
 ``generate_assignment`` (which also fills that copy's gradebook), writes
-submissions built by :mod:`grader.submissions` to ``submitted/<student>/`` and
+submissions built by :mod:`grader.synthetic` to ``submitted/<student>/`` and
 runs ``NbGraderAPI.autograde`` in-process. Scores are read from the gradebook.
 
 Every variant notebook is autograded once per session (:meth:`Course.grade_variant`
@@ -107,12 +107,12 @@ class Course:
             self._released.add(assignment)
 
     def notebook_name(self, assignment: str) -> str:
-        from grader.submissions import notebook_path
+        from grader.synthetic import notebook_path
 
         return notebook_path(self.root, "release", assignment).stem
 
     def build(self, assignment: str, kind: str, name: str | None = None) -> nbformat.NotebookNode:
-        from grader.submissions import build_submission, fill_release, notebook_path, read_notebook, variant_answers
+        from grader.synthetic import build_submission, fill_release, notebook_path, read_notebook, variant_answers
 
         self.release(assignment)
         spec = self.specs.get(assignment)
@@ -127,7 +127,7 @@ class Course:
         from nbgrader.api import Gradebook, MissingEntry
 
         from grader.gradebook import is_written_answer
-        from grader.submissions import write_submission
+        from grader.synthetic import write_submission
 
         self.release(assignment)
         if nb is not None:
@@ -159,7 +159,7 @@ class Course:
         return graded
 
     def grade_variant(self, assignment: str, kind: str, name: str | None = None) -> Graded:
-        """Build and autograde a variant (see :func:`grader.submissions.build_submission`), once."""
+        """Build and autograde a variant (see :func:`grader.synthetic.build_submission`), once."""
         key = (assignment, kind, name)
         if key not in self._cache:
             self._cache[key] = self.autograde(assignment, student_id(kind, name), self.build(assignment, kind, name))

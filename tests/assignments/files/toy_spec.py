@@ -1,4 +1,4 @@
-"""Calibration spec of the toy assignment of the grading tests (``files/toy``)."""
+"""Calibration spec of the toy assignment of ``tests/assignments`` (``files/toy``)."""
 
 from grader.calibration.spec import AssignmentSpec, Mutant, Quantity, Style
 

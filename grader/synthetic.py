@@ -1,10 +1,12 @@
-"""Build submission notebooks: the release notebook filled with a known answer.
+"""Synthetic submissions: the release notebook filled with a known answer.
 
-The answers come from the instructor's source notebook (the reference solution)
-and from the assignment's calibration spec (mutants: wrong answers; styles: other
-correct answers). The TA's CLI (``python -m grader demo``), the calibration runner
-and the grading tests all use these functions, so every one of them grades
-exactly the same notebooks.
+Kinds: the reference solution, a mutant (a wrong answer), a style (another correct
+answer) and the release copy as handed out (nothing done). The answers come from the
+instructor's source notebook (the reference solution) and from the assignment's
+calibration spec (mutants and styles). The demo (``python -m grader demo``), the
+calibration runner, the benchmarks and the tests of the assignments
+(``tests/assignments``) all use these functions, so every one of them grades exactly
+the same notebooks.
 
 Typical use::
 
