@@ -262,6 +262,9 @@ def print_summary(scores, tests, console: Console, maximum: float | None = None)
         t.add_row(row.assignment, row.grade_id, _fmt(row.max_score), f"{row.passed}/{row.graded}", rate)
     console.print(t)
 
+    from grader.collect import with_written_columns
+
+    scores = with_written_columns(scores)
     pending = int((scores["manual_status"] == "pending").sum())
     if (scores["manual_max"] > 0).any():
         scored = int((scores["manual_status"] == "graded").sum())

@@ -31,6 +31,7 @@ __all__ = [
     "collect_tests",
     "grades_table",
     "course_maximum",
+    "with_written_columns",
     "assignment_summary",
     "pass_rates",
     "write_reports",
@@ -482,6 +483,20 @@ def _fmt_points(x: float) -> str:
     return f"{x:.10g}"
 
 
+def with_written_columns(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` with the written-answer columns of :func:`collect_scores`, added empty where absent.
+
+    A table made before written answers existed (or by hand) has no ``manual_score``,
+    ``manual_max`` or ``manual_status``: they are added as ``NaN``, ``0.0`` and ``""``.
+    """
+    missing = {"manual_score": np.nan, "manual_max": 0.0, "manual_status": ""}
+    missing = {k: v for k, v in missing.items() if k not in scores.columns}
+    if not missing:
+        return scores
+    out = scores.assign(**missing)
+    return out.astype({k: SCORE_COLUMNS[k] for k in missing})
+
+
 def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataFrame:
     """Pivot :func:`collect_scores` to one row per student (the upload table).
 
@@ -506,6 +521,7 @@ def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataF
         (string: the points a TA gave, ``pending`` until every written answer is scored,
         empty when the submission is not graded).
     """
+    scores = with_written_columns(scores)
     out = pd.DataFrame({"student": sorted(scores["student"].unique())})
     for assignment, part in scores.groupby("assignment", sort=True):
         part = part.set_index("student")

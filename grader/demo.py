@@ -191,17 +191,18 @@ def demo_notebook(root: str | os.PathLike, assignment: str, student: str, roles:
     def with_cell(edit):
         source = read_notebook(notebook_path(root, "source", assignment))
         answers = solution_code(source)
-        edit(answers)
+        code_ids = [_grade_id(c) for c in source.cells if c.cell_type == "code" and _grade_id(c) in answers]
+        edit(answers, code_ids)  # code_ids: the code answers, in order (not the written answers)
         return fill_release(read_notebook(notebook_path(root, "release", assignment)), answers)
 
-    def typo(answers):
-        gid = list(answers)[-1]
+    def typo(answers, code_ids):
+        gid = code_ids[-1]
         code = answers[gid]
         answers[gid] = (code.replace("get_weights()", "get_weight()") if "get_weights()" in code
                         else 'raise AttributeError("a typo")\n' + code)
 
-    def loop(answers):
-        gid = list(answers)[0]
+    def loop(answers, code_ids):
+        gid = code_ids[0]
         answers[gid] = "# wait until the model is good enough\nwhile True:\n    pass\n\n" + answers[gid]
 
     if roles is None:
@@ -216,7 +217,7 @@ def demo_notebook(root: str | os.PathLike, assignment: str, student: str, roles:
     if kind == "mutant":
         return build_submission(root, assignment, "mutant", mutant)
     if kind == "partial":
-        return with_cell(lambda a: [a.pop(k) for k in list(a)[1:]])
+        return with_cell(lambda a, code_ids: [a.pop(k) for k in list(a) if k != code_ids[0]])
     if kind == "typo":
         return with_cell(typo)
     if kind == "loop":

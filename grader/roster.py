@@ -264,6 +264,9 @@ def canvas_table(scores: pd.DataFrame, roster: pd.DataFrame | None = None) -> pd
     Canvas matches rows on ``ID``, ``SIS User ID`` or ``SIS Login ID``; a column whose
     header is not an existing Canvas assignment creates one on import.
     """
+    from grader.collect import with_written_columns
+
+    scores = with_written_columns(scores)
     people = _merged_roster(scores, roster)
     assignments = sorted(scores["assignment"].unique())
     maxima = scores.groupby("assignment")["max_score"].first()
@@ -295,6 +298,9 @@ def long_table(scores: pd.DataFrame, roster: pd.DataFrame | None = None) -> pd.D
         ``manual_status`` (see :func:`grader.collect.collect_scores`); sorted by student
         then assignment.
     """
+    from grader.collect import with_written_columns
+
+    scores = with_written_columns(scores)
     people = _merged_roster(scores, roster).set_index("id")
     out = scores[["student", "assignment", "score", "max_score", "status", "reason", "manual_score", "manual_max",
                   "manual_status"]].copy()

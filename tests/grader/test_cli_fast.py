@@ -179,6 +179,29 @@ def test_grades_table_and_test_summary_are_explicit():
     assert list(s["grade_id"]) == ["t2", "t1"] and list(s["pass_rate"]) == [0.0, 1.0]
 
 
+def test_written_answers_get_their_own_column_pending_until_scored():
+    """``<assignment>_manual`` after ``percent``: the TA's points, ``pending``, or empty when not graded;
+    ``total`` adds the scored written answers; ``maximum`` is the course's (the formgrader's)."""
+    scores = pd.DataFrame({
+        "student": ["a", "b", "c", "a"], "assignment": ["x", "x", "x", "y"],
+        "status": ["graded", "graded", "failed", "graded"], "reason": ["", "", "boom", ""], "notes": [""] * 4,
+        "score": [8.0, 10.0, float("nan"), 3.0], "max_score": [10.0, 10.0, 10.0, 4.0],
+        "manual_score": [1.5, float("nan"), float("nan"), float("nan")], "manual_max": [2.0, 2.0, 2.0, 0.0],
+        "manual_status": ["graded", "pending", "", ""],
+    })
+    g = grades_table(scores).set_index("student")
+    assert list(g.columns) == ["x", "x_status", "y", "y_status", "total", "maximum", "percent", "x_manual"]
+    assert list(g["x_manual"].fillna("")) == ["1.5", "pending", ""]
+    assert list(g["total"]) == [12.5, 10.0, 0.0] and set(g["maximum"]) == {16.0}
+    g = grades_table(scores, maximum=20.0).set_index("student")
+    assert g.loc["a", "maximum"] == 20.0 and g.loc["a", "percent"] == 62.5
+    tests = pd.DataFrame({
+        "student": ["a", "b"], "assignment": ["x"] * 2, "notebook": ["n"] * 2, "grade_id": ["w", "w"],
+        "score": [1.5, float("nan")], "max_score": [2.0, 2.0], "status": ["manual", "pending"],
+    })
+    assert pass_rates(tests).empty  # a written answer is no test to pass
+
+
 def test_the_grader_console_script_is_the_same_cli():
     import os
     import subprocess
