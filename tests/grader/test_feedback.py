@@ -391,7 +391,8 @@ def test_feedback_of_every_real_test_cell_is_the_released_cell():
         release = REPO / "release" / source.parent.name / source.name
         released = {c.metadata["nbgrader"]["grade_id"]: c.source
                     for c in nbformat.read(str(release), as_version=4).cells
-                    if c.metadata.get("nbgrader", {}).get("grade")}
+                    if c.metadata.get("nbgrader", {}).get("grade")
+                    and not c.metadata["nbgrader"].get("solution")}  # test cells, not written answers
         nb = nbformat.read(str(source), as_version=4)
         hidden = hidden_lines(source)
         nb, _ = StripHiddenTests().preprocess(nb, {})
