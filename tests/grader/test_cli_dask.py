@@ -218,3 +218,36 @@ def test_a_task_that_raises_on_every_try_comes_back_as_a_failed_result(cluster, 
     assert result is not None and result["success"] is False
     assert result["reason"] == "grading on the Dask cluster failed after 3 tries: KeyError: 'assignment'"
     assert not (tmp_path / "autograded").exists()
+
+
+def test_the_demo_cohort_gets_the_same_grades_serially_with_two_workers_and_on_the_cluster(tmp_path, cluster):
+    """The demo cohort of 01 (every demo case on one real assignment: complete, partial, blank,
+    wrong, few epochs, raises, duplicated cell, infinite loop) graded three ways, each in its own
+    copy of the course: ``--workers 1``, ``--workers 2`` and ``--scheduler`` (the LocalCluster).
+    The reports are byte-identical and the scores are the demo's expected ones."""
+    from cli_helpers import REPO
+    from grader.collect import collect_scores
+    from grader.demo import build_demo_cohort, check_demo
+
+    assignment = "01-perceptron"
+    modes = {"serial": ["--workers", "1"], "workers": ["--workers", "2"],
+             "cluster": ["--scheduler", cluster.scheduler_address]}
+    reports = {}
+    for mode, args in modes.items():
+        root = tmp_path / mode
+        root.mkdir()
+        shutil.copy(REPO / "nbgrader_config.py", root)
+        for folder in ("source", "release"):
+            shutil.copytree(REPO / folder / assignment, root / folder / assignment)
+        build_demo_cohort(root, [assignment])
+        # a 60 s cell timeout: the infinite loop stops sooner than at 120 s, and the set-up cell's
+        # TensorFlow import (9 s idle) still fits on a machine busy with the other tests
+        run = grade(root, "autograde", assignment, "--timeout", "60", *args, timeout=1800)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "graded 8, failed 0" in run.stdout, run.stdout
+        result = CliRunner().invoke(app, ["collect", "--root", str(root), "--out", str(root / "r")])
+        assert result.exit_code == 0, result.output
+        scores = collect_scores(f"sqlite:///{root / 'gradebook.db'}", load_statuses(status_path(root)))
+        assert check_demo(scores, [assignment]) == [], (mode, scores)
+        reports[mode] = {n: (root / "r" / n).read_bytes() for n in ("grades.csv", "tests.csv", "integrity.csv")}
+    assert reports["serial"] == reports["workers"] == reports["cluster"]
