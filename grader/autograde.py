@@ -247,7 +247,11 @@ def _read_notebook(path: Path):
 
 
 #: Files nbgrader's exchange puts beside a collected notebook (read by the grader, not "unused").
-_EXCHANGE_FILES = {"timestamp.txt", "submission_secret.txt"}
+_EXCHANGE_FILES = {"timestamp.txt", "submission_secret.txt", ".grader-timestamp"}
+
+#: Beside a ``timestamp.txt`` the grader wrote itself (a hand-copied submission): the same time.
+#: A ``timestamp.txt`` without it was written by ``nbgrader collect`` and is never rewritten.
+GRADER_TIMESTAMP = ".grader-timestamp"
 
 #: Folders an unzipped download or a JupyterLab session leaves beside the work.
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
@@ -370,9 +374,15 @@ def prepare_submission(
 ) -> Prepared:
     """Check a submission and copy it, repaired, to ``<staging>/<student>/<assignment>/``.
 
-    ``submitted/`` is only read. The staged copy holds only the expected notebooks, with
-    their outputs cleared and the repairs below; the student's other files are listed in a
-    note (``not used: ...``) and never reach the kernel.
+    ``submitted/`` is only read, but for one file: a submission copied in by hand (no
+    ``timestamp.txt``, which ``nbgrader collect`` writes) gets one holding its hand-in time
+    (the graded notebook's file time), as collect would have written, with a
+    ``.grader-timestamp`` copy marking it as the grader's: nbgrader's formgrader lists a
+    submission as autograded only when the gradebook's time equals ``submitted/``'s
+    ``timestamp.txt``. A notebook replaced later gets its new time; a collected
+    ``timestamp.txt`` is never changed. The staged copy holds only the expected notebooks,
+    with their outputs cleared and the repairs below; the student's other files are listed
+    in a note (``not used: ...``) and never reach the kernel.
 
     Parameters
     ----------
@@ -452,9 +462,19 @@ def prepare_submission(
     # untouched copy beside it); never the grading time
     from grader.feedback import format_timestamp, submission_time
 
+    stamp, marker = src / "timestamp.txt", src / GRADER_TIMESTAMP
+    ours = (marker.is_file() and stamp.is_file()
+            and marker.read_text(errors="replace").strip() == stamp.read_text(errors="replace").strip())
     timestamp, origin = submission_time(src)
-    if not origin.endswith("timestamp.txt"):  # no collected time: the graded file's own time
+    if ours or not origin.endswith("timestamp.txt"):  # no collected time: the graded file's own time
         timestamp = format_timestamp(max(found[name].stat().st_mtime for name in expected))
+        try:  # what nbgrader collect would have left, so the formgrader sees the submission graded
+            for path in (stamp, marker):
+                if not path.is_symlink():
+                    path.write_text(timestamp + "\n", encoding="utf-8")
+        except OSError as exc:  # a read-only submitted/: graded all the same
+            prepared.notes.append(f"hand-in time not written to submitted/ ({exc.strerror}): the formgrader "
+                                  "will list this submission as not autograded")
     if timestamp is not None:
         (dest / "timestamp.txt").write_text(timestamp + "\n", encoding="utf-8")
     secret = src / "submission_secret.txt"  # nbgrader's exchange: lets the student fetch feedback

@@ -134,3 +134,34 @@ def test_an_untouched_hand_out_on_top_does_not_hide_the_work_one_folder_down(toy
     p = prepare_submission(toy_root, "toy", "s", tmp_path)
     assert p.error is None and p.notes == ["found one folder down, in unpacked/"]
     assert "answer = 42" in _answer(_staged(tmp_path))
+
+
+def test_a_hand_copied_submission_gets_the_timestamp_collect_would_have_written(toy_root, tmp_path):
+    """nbgrader's formgrader lists a submission as autograded only when the gradebook's time equals
+    ``submitted/<s>/<a>/timestamp.txt``: a hand copy gets its notebook's file time there (marked as
+    the grader's), a replaced notebook its new time, and a collected timestamp.txt is never touched."""
+    from nbgrader.utils import parse_utc
+
+    from grader.autograde import GRADER_TIMESTAMP
+
+    folder = toy_root / "submitted" / "s" / "toy"
+    submit(toy_root, "s", filled(toy_root))
+    os.utime(folder / "toy.ipynb", (1_700_000_000, 1_700_000_000))
+    assert prepare_submission(toy_root, "toy", "s", tmp_path / "a").error is None
+    written = (folder / "timestamp.txt").read_text().strip()
+    assert parse_utc(written).timestamp() == 1_700_000_000
+    assert (folder / GRADER_TIMESTAMP).read_text().strip() == written
+    assert (tmp_path / "a" / "s" / "toy" / "timestamp.txt").read_text().strip() == written  # what nbgrader reads
+
+    os.utime(folder / "toy.ipynb", (1_700_086_400, 1_700_086_400))  # the TA copies in a newer hand-in
+    p = prepare_submission(toy_root, "toy", "s", tmp_path / "b")
+    assert parse_utc((folder / "timestamp.txt").read_text().strip()).timestamp() == 1_700_086_400
+    assert not any("not used" in n for n in p.notes), p.notes  # the grader's files are no student files
+
+    collected = "2023-11-14 22:13:20.000000 UTC"
+    (folder / "timestamp.txt").write_text(collected + "\n")  # as nbgrader collect leaves it
+    (folder / GRADER_TIMESTAMP).unlink()
+    prepare_submission(toy_root, "toy", "s", tmp_path / "c")
+    assert (folder / "timestamp.txt").read_text().strip() == collected
+    assert (tmp_path / "c" / "s" / "toy" / "timestamp.txt").read_text().strip() == collected
+    assert not (folder / GRADER_TIMESTAMP).exists()

@@ -155,16 +155,17 @@ def test_an_empty_database_says_to_release_into_it_first(toy_root, postgres_url)
 # ------------------------------------------------------------------ feedback and the formgrader
 
 #: What nbgrader collect writes beside a submission: the formgrader counts a submission as
-#: autograded only when the gradebook's timestamp equals this file's (a hand-copied one, without
-#: it, is listed as not autograded, score 0 of 0, on SQLite as on PostgreSQL).
+#: autograded only when the gradebook's timestamp equals this file's. A hand-copied one gets the
+#: file from the grader at its first grading (it was listed as not autograded, score 0 of 0).
 COLLECTED = "2026-11-29 09:30:00.000000 UTC"
 
 
-def grade_two(root: Path, *, collected: bool = False) -> None:
-    """Hand in a-good (3 of 3) and a-half (2 of 3) and autograde them into the course's gradebook."""
+def grade_two(root: Path, *, collected: tuple = ()) -> None:
+    """Hand in a-good (3 of 3) and a-half (2 of 3) and autograde them into the course's gradebook;
+    the ``collected`` students' folders hold nbgrader collect's timestamp.txt, the others are hand copies."""
     for student, nb in (("a-good", filled(root)), ("a-half", filled(root, HALF))):
         path = submit(root, student, nb)
-        if collected:
+        if student in collected:
             (path.parent / "timestamp.txt").write_text(COLLECTED + "\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "grader", "autograde", "--workers", "2", "--root", str(root)],
                          capture_output=True, text=True, timeout=600)
@@ -262,7 +263,7 @@ def test_the_formgrader_serves_the_postgresql_gradebook(tmp_path, postgres_url):
     from nbgrader.api import Gradebook
 
     root = clone(tmp_path, "ta", postgres_url)
-    grade_two(root, collected=True)
+    grade_two(root, collected=("a-good",))  # a-half: copied in by hand
     col = subprocess.run([sys.executable, "-m", "grader", "collect", "--root", str(root)], capture_output=True,
                          text=True, timeout=300)
     assert col.returncode == 0, col.stdout + col.stderr
@@ -279,16 +280,19 @@ def test_the_formgrader_serves_the_postgresql_gradebook(tmp_path, postgres_url):
         students = {s["id"]: s for s in get_json(f"{api}/students", log)}
         assignments = {a["name"]: a for a in get_json(f"{api}/assignments", log)}
         one = get_json(f"{api}/submission/toy/a-half", log)
+        good = get_json(f"{api}/submission/toy/a-good", log)
 
     assert sorted(submissions) == ["a-good", "a-half"]
     for student in ("a-good", "a-half"):
         row = submissions[student]
-        assert row["autograded"], row  # the gradebook's timestamp is the collected one
+        assert row["autograded"], row  # the gradebook's time is submitted/'s timestamp.txt
         assert (row["score"], row["max_score"]) == (grades.loc[student, "toy"], grades.loc[student, "maximum"])
         assert (students[student]["score"], students[student]["max_score"]) == \
             (grades.loc[student, "total"], grades.loc[student, "maximum"])
     assert (one["score"], one["max_score"], one["student"]) == (2.0, 3.0, "a-half")
-    assert one["timestamp"].startswith("2026-11-29T09:30:00")
+    assert good["timestamp"].startswith("2026-11-29T09:30:00")  # the collected time
+    written = (root / "submitted" / "a-half" / "toy" / "timestamp.txt").read_text().strip()  # the file time
+    assert one["timestamp"].replace("T", " ").startswith(written[:19]), (one["timestamp"], written)
     assert sorted(students) == ["a-good", "a-half", "roster-only"]
     ada = students["roster-only"]
     assert (ada["first_name"], ada["last_name"], ada["score"], ada["max_score"]) == ("Ada", "Lovelace", 0.0, 3.0)
