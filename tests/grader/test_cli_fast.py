@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli_helpers import ANSWER, cell_index, submit
-from grader.autograde import NoSubmissionsError, exit_code, plan_submissions, prepare_submission
+from grader.autograde import NoSubmissionsError, exit_code, plan_submissions
+from grader.discovery import prepare_submission
 from grader.cli import app
 from grader.collect import GradebookError, collect_scores, grades_table, pass_rates
 from grader.status import SubmissionStatus, load_statuses, save_statuses, update_statuses

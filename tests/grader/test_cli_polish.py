@@ -10,7 +10,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from grader.autograde import UnknownAssignmentError, plan_submissions, prepare_submission
+from grader.autograde import UnknownAssignmentError, plan_submissions
+from grader.discovery import prepare_submission
 from grader.cli import app, print_demo_check, print_submission, summary_line
 from grader.demo import DEMO_STUDENTS, clean_demo
 from grader.status import SubmissionStatus, load_statuses, save_statuses, status_dir, status_path

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from cli_helpers import filled, gradebook_scores, release_nb, submit
-from grader.autograde import prepare_submission
+from grader.discovery import prepare_submission
 
 
 def _staged(stage, student="s"):
@@ -142,7 +142,7 @@ def test_a_hand_copied_submission_gets_the_timestamp_collect_would_have_written(
     the grader's), a replaced notebook its new time, and a collected timestamp.txt is never touched."""
     from nbgrader.utils import parse_utc
 
-    from grader.autograde import GRADER_TIMESTAMP
+    from grader.discovery import GRADER_TIMESTAMP
 
     folder = toy_root / "submitted" / "s" / "toy"
     submit(toy_root, "s", filled(toy_root))
