@@ -197,10 +197,10 @@ def test_written_answers_get_their_own_column_pending_until_scored():
     g = grades_table(scores, maximum=20.0).set_index("student")
     assert g.loc["a", "maximum"] == 20.0 and g.loc["a", "percent"] == 62.5
     tests = pd.DataFrame({
-        "student": ["a", "b"], "assignment": ["x"] * 2, "notebook": ["n"] * 2, "grade_id": ["w", "w"],
-        "score": [1.5, float("nan")], "max_score": [2.0, 2.0], "status": ["manual", "pending"],
+        "student": ["a", "b", "c"], "assignment": ["x"] * 3, "notebook": ["n"] * 3, "grade_id": ["w", "w", "w"],
+        "score": [1.5, float("nan"), float("nan")], "max_score": [2.0] * 3, "status": ["manual", "pending", "missing"],
     })
-    assert pass_rates(tests).empty  # a written answer is no test to pass
+    assert pass_rates(tests).empty  # a written answer is no test to pass, whoever is missing
 
 
 def test_the_grader_console_script_is_the_same_cli():
