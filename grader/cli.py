@@ -394,6 +394,11 @@ def roster_import_cmd(
     console = _console()
     course_root = find_course_root(root)
     db_url = db or str(load_config(course_root).CourseDirectory.db_url)
+    default_db = course_root / "gradebook.db"
+    if db is None and db_url == f"sqlite:///{default_db}" and not default_db.is_file():
+        console.print(f"[bold red]error:[/] the course has no gradebook yet ({default_db}): run `make release` "
+                      "first (it creates the gradebook with the assignments), then import the roster", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
         check_db_url(db_url)
         check_gradebook(db_url)

@@ -222,7 +222,8 @@ def collect_scores(
           counts); ``NaN`` unless graded;
         * ``max_score`` (float64): the assignment's autograded maximum;
         * ``manual_score`` (float64): the written answers' score a TA gave in the
-          formgrader; ``NaN`` until every written answer of the submission is graded, and
+          formgrader (an answer left as released gets nbgrader's own 0, as the formgrader
+          shows); ``NaN`` until every written answer of the submission is scored, and
           unless the submission is graded;
         * ``manual_max`` (float64): the written answers' points (0 when none);
         * ``manual_status`` (string): ``graded``, ``pending`` (a TA has not scored every
@@ -275,8 +276,8 @@ def collect_scores(
                 status, reason = "graded", ""
                 score = float(auto_part["score"].fillna(0.0).sum())
                 written = g[g["written"]]
-                if manual_max > 0:
-                    done = len(written) > 0 and bool(written["manual_score"].notna().all())
+                if manual_max > 0:  # nbgrader itself gives 0 to an answer left as released
+                    done = len(written) > 0 and bool(written["scored"].all())
                     manual_status = "graded" if done else "pending"
                     manual = float(written["score"].sum()) if done else np.nan
             rows.append({"student": student, "assignment": assignment, "status": status,
@@ -325,11 +326,11 @@ def collect_tests(
     cells = cells[cells["assignment"].isin(set(scores["assignment"]))].copy()
     cells["order"] = range(len(cells))
     merged = scores[["student", "assignment", "status"]].merge(cells, on="assignment", how="inner")
-    merged = merged.merge(grades[["student", "assignment", "notebook", "grade_id", "score", "manual_score"]],
+    merged = merged.merge(grades[["student", "assignment", "notebook", "grade_id", "score"]],
                           on=["student", "assignment", "notebook", "grade_id"], how="left")
     graded = merged["status"] == "graded"
     written = merged["written"].astype(bool)
-    pending = graded & written & merged["manual_score"].isna()
+    pending = graded & written & merged["score"].isna()
     merged["score"] = merged["score"].where(graded & ~pending, np.nan)
     merged.loc[graded & ~written, "score"] = merged.loc[graded & ~written, "score"].fillna(0.0)
     full = np.isclose(merged["score"], merged["max_score"])

@@ -368,8 +368,6 @@ def generate_feedback(
         record = statuses.get((student, assignment))
         if assignment not in known:
             result.status, result.reason = "skipped", "not an assignment of this course"
-        elif not notebooks:
-            result.status, result.reason = "skipped", "not autograded yet (run python -m grader autograde first)"
         elif record is not None and record.status in ("failed", "in progress"):
             result.status = "skipped"
             result.reason = (f"its last autograde failed ({record.reason}): no grade to give feedback on"
@@ -379,6 +377,8 @@ def generate_feedback(
             if stale.is_dir():  # it described an earlier grading: never released by mistake
                 shutil.rmtree(stale)
                 result.reason += "; its earlier feedback was removed"
+        elif not notebooks:
+            result.status, result.reason = "skipped", "not autograded yet (run python -m grader autograde first)"
         else:
             try:
                 result.time = ensure_submission_files(autograded, root / "submitted" / student / assignment)

@@ -171,3 +171,15 @@ def test_solutions_of_an_unknown_assignment_exit_2(toy_root):
     assert result.exit_code == 2 and "source/nope has no notebook" in result.output
     with pytest.raises(FileNotFoundError):
         write_solutions(toy_root, "nope")
+
+
+def test_roster_import_before_any_gradebook_says_to_release_first(toy_root, tmp_path):
+    """A fresh course has no gradebook.db until `make release` (or a first autograde): the message
+    says so (was: a hint about four slashes in a database URL the TA never typed)."""
+    (toy_root / "gradebook.db").unlink(missing_ok=True)
+    path = tmp_path / "class-list.csv"
+    path.write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@example.org\n", encoding="utf-8")
+    result = runner.invoke(app, ["roster", "import", str(path), "--root", str(toy_root)])
+    assert result.exit_code == 2, result.output
+    assert "make release" in result.output and "four slashes" not in result.output
+    assert not (toy_root / "gradebook.db").exists() and not (toy_root / "roster.csv").exists()
