@@ -145,7 +145,7 @@ class Course:
                 auto = [g for g in nbsub.grades if not is_written_answer(g.cell.cell_type)]
                 graded.score = sum(g.score for g in auto)
                 graded.max_score = sum(g.max_score for g in auto)
-                graded.cells = {g.name: (g.score, g.max_score) for g in nbsub.grades}
+                graded.cells = {g.name: (g.score, g.max_score) for g in auto}  # the test cells
         except MissingEntry:
             return graded
         graded.autograded = bool(api.get_submission(assignment, student).get("autograded"))
