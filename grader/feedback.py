@@ -135,6 +135,12 @@ def submission_time(submitted: str | os.PathLike) -> tuple[str | None, str]:
         text = stamp.read_text(encoding="utf-8", errors="replace").strip()
         try:
             parse_utc(text)
+            from grader.discovery import GRADER_TIMESTAMP
+
+            marker = submitted / GRADER_TIMESTAMP  # written by the grader: a hand copy's file time
+            notebooks = [p for p in submitted.glob("*.ipynb") if p.is_file()]
+            if marker.is_file() and marker.read_text(errors="replace").strip() == text and notebooks:
+                return text, f"file time of {_shown(max(notebooks, key=lambda p: p.stat().st_mtime), 4)}"
             return text, _shown(stamp, 4)
         except (ValueError, OverflowError):
             invalid = f" ({_shown(stamp, 4)} unreadable)"
