@@ -433,27 +433,25 @@ def _gradebook_facts(root: Path, assignment: str, student: str):
 
 
 def _gradebook_score(root: Path, assignment: str, student: str):
-    """The submission's autograded score and maximum, and its written answers' points.
+    """The submission's autograded score and maximum, ``(score, max_score)``.
 
-    Written answers (:func:`grader.gradebook.is_written_answer`) are left out of the score: a
-    TA scores them later in the formgrader. Returns ``(score, max_score, written_points)``.
+    Written answers (:func:`grader.gradebook.is_written_answer`) are left out: a TA scores them
+    later in the formgrader.
     """
     from nbgrader.api import Gradebook
 
     from grader.gradebook import is_written_answer
 
     cfg = load_config(root)
-    score = maximum = written = 0.0
+    score = maximum = 0.0
     with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.course_id) as gb:
         sub = gb.find_submission(assignment, student)
         for nb in sub.notebooks:
             for grade in nb.grades:
-                if is_written_answer(grade.cell.cell_type):
-                    written += float(grade.max_score)
-                else:
+                if not is_written_answer(grade.cell.cell_type):
                     score += float(grade.score)
                     maximum += float(grade.max_score)
-    return score, maximum, written
+    return score, maximum
 
 
 def _gradebook_snapshot(root: Path, assignment: str, student: str) -> dict[str, list]:
@@ -648,7 +646,7 @@ def _finish_job(root: Path, job: _Job, *, sandbox: bool, run_id: str) -> Submiss
             return final("failed", "nbgrader saved no grades for this submission", notes)
         after = _gradebook_snapshot(root, job.assignment, job.student)
         notes += [f"flagged: {c}" for c in _changed_during_run(job.before, after)]
-        score, max_score, _ = _gradebook_score(root, job.assignment, job.student)
+        score, max_score = _gradebook_score(root, job.assignment, job.student)
         return final("graded", "", notes, score, max_score, grades=after)
     finally:
         job.tmp.cleanup()
