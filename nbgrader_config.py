@@ -39,6 +39,18 @@ try:
 except OSError:  # a read-only checkout: nbgrader only logs the line above
     pass
 
+# --- Due dates and late penalties ------------------------------------------------------------
+# Due dates come from assignments.csv, extensions from extensions.csv (both in this folder):
+# `python -m grader assignments sync` writes them into the gradebook. nbgrader measures how late
+# a submission is from its timestamp.txt (written by `nbgrader submit`/`collect`; for a hand copy,
+# the notebook's file time) and asks this plugin for the penalty when it autogrades: 10 % of the
+# autograded score per day (or part of a day) late, the whole score after 7 days, extensions
+# first. See docs/instructor.md, "Due dates and late penalties".
+c.AssignLatePenalties.plugin_class = "grader.late.LatePenalty"
+c.LatePenalty.per_day = 0.10
+c.LatePenalty.zero_after_days = 7
+c.LatePenalty.grace_minutes = 0
+
 # --- Kernels: TensorFlow quiet --------------------------------------------------------
 # Kernels started by nbgrader inherit this process's environment. (The set-up cell of
 # every notebook also calls main_ingredients.silence_tensorflow(), which hides the C++
