@@ -8,6 +8,7 @@
   -> :func:`grader.roster.canvas_table`, :func:`grader.roster.long_table`
 * ``solutions``  -> :func:`grader.solutions.write_solutions`
 * ``feedback``  -> :func:`grader.feedback.generate_feedback` (the students' HTML, no hidden tests)
+* ``assignments sync`` -> :func:`grader.assignments.sync_assignments` (due dates, extensions)
 
 Exit codes: 0 everything that was submitted is graded; 1 some submission failed to
 autograde (its status and reason are recorded); 2 usage error (nothing to grade or to
@@ -413,6 +414,58 @@ def roster_import_cmd(
     console.print(f"roster: {_plural(len(roster), 'student')} read from {path}: {len(result.added)} added, "
                   f"{len(updated)} updated, {unchanged} unchanged (gradebook: {_shown_url(db_url)}); "
                   f"merged into {kept} (students of earlier imports kept)", soft_wrap=True)
+    raise typer.Exit(EXIT_OK)
+
+
+assignments_app = typer.Typer(no_args_is_help=True, help="Due dates and per-student extensions.")
+app.add_typer(assignments_app, name="assignments")
+
+
+def _when(value) -> str:
+    return "no due date" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@assignments_app.command("sync")
+def assignments_sync_cmd(
+    table: Optional[Path] = typer.Option(None, "--assignments", help="The due dates: CSV with columns assignment, due (ISO 8601; no time zone = UTC; empty = none). Default: <root>/assignments.csv."),
+    extensions: Optional[Path] = typer.Option(None, "--extensions", help="Per-student extensions: CSV with columns assignment, student, days. Default: <root>/extensions.csv if it exists (none otherwise: earlier extensions are removed)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Gradebook database URL (default: c.CourseDirectory.db_url of nbgrader_config.py)."),
+    root: Optional[Path] = RootOption,
+) -> None:
+    """Write the course's due dates (assignments.csv) and extensions (extensions.csv) into the
+    gradebook: the formgrader shows the due dates, and autograde applies the late policy of
+    nbgrader_config.py (c.LatePenalty). Exit code 2 for a table that cannot be used (the
+    message names the line)."""
+    from grader.assignments import (ASSIGNMENTS_FILE, EXTENSIONS_FILE, DueDateError, read_assignments,
+                                    read_extensions, sync_assignments)
+    from grader.collect import GradebookError, check_gradebook
+    from grader.course import check_db_url, find_course_root, load_config
+
+    console = _console()
+    course_root = find_course_root(root)
+    config = load_config(course_root)
+    db_url = db or str(config.CourseDirectory.db_url)
+    known = list(config.Course.assignments) if "assignments" in config.Course else None
+    table = table or course_root / ASSIGNMENTS_FILE
+    ext_path = extensions or (course_root / EXTENSIONS_FILE)
+    try:
+        check_db_url(db_url)
+        check_gradebook(db_url)
+        due = read_assignments(table, known)
+        ext = read_extensions(ext_path, list(due)) if (extensions or ext_path.is_file()) else {}
+        result = sync_assignments(db_url, str(config.CourseDirectory.course_id), due, ext)
+    except (DueDateError, GradebookError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE)
+    for name, when in result.due.items():
+        console.print(f"  {name}: {_when(when)}" + (" (new in the gradebook)" if name in result.created else ""))
+    console.print(f"assignments: {_plural(len(result.due), 'due date')} from {table}, "
+                  f"{_plural(result.extensions, 'extension')}" + (f" from {ext_path}" if ext else "")
+                  + f" (gradebook: {_shown_url(db_url)})", soft_wrap=True)
+    if result.graded:
+        console.print(f"note: {_plural(result.graded, 'submission')} of these assignments were autograded "
+                      "before: late penalties change when they are autograded again "
+                      "(python -m grader autograde <assignment>)", soft_wrap=True)
     raise typer.Exit(EXIT_OK)
 
 

@@ -52,6 +52,11 @@ SCORE_COLUMNS = {
     "manual_score": "float64",
     "manual_max": "float64",
     "manual_status": "string",
+    "raw_score": "float64",
+    "penalty": "float64",
+    "timestamp": "string",
+    "due": "string",
+    "late_days": "float64",
 }
 
 #: Columns of :func:`collect_tests`, with their dtypes.
@@ -134,12 +139,14 @@ def _query(engine, sql: str, course_id: str | None) -> pd.DataFrame:
 
 _CELLS_SQL = """
 SELECT a.name AS assignment, n.name AS notebook, b.name AS grade_id, g.max_score AS max_score,
-       g.cell_type AS cell_type
+       g.cell_type AS cell_type, a.duedate AS due
 FROM grade_cells g JOIN base_cell b ON b.id = g.id JOIN notebook n ON n.id = b.notebook_id
 JOIN assignment a ON a.id = n.assignment_id"""
 
 _SUBMISSIONS_SQL = """
-SELECT a.name AS assignment, sa.student_id AS student
+SELECT a.name AS assignment, sa.student_id AS student, sa.timestamp AS timestamp, a.duedate AS due,
+       (SELECT SUM(sn.late_submission_penalty) FROM submitted_notebook sn
+        WHERE sn.assignment_id = sa.id) AS penalty
 FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id"""
 
 _GRADES_SQL = """
@@ -171,8 +178,14 @@ def _read(db_url: str, course_id: str | None):
 
         with engine.connect() as conn:
             students = pd.read_sql_query(text(_STUDENTS_SQL), conn)
+        from grader.assignments import all_extensions
+
+        extensions = all_extensions(engine)
     finally:
         engine.dispose()
+    subs = subs.merge(extensions.rename(columns={"days": "extension_days"}), on=["assignment", "student"],
+                      how="left")
+    subs["extension_days"] = subs["extension_days"].astype("float64").fillna(0.0)
     manual = grades["manual_score"]
     auto = grades["auto_score"]
     extra = grades["extra_credit"].fillna(0.0)
@@ -219,7 +232,7 @@ def collect_scores(
         * ``reason`` (string): why not graded (``""`` when graded);
         * ``notes`` (string): repairs made before grading, ``"; "``-separated;
         * ``score`` (float64): the autograded score (its test cells; a TA's override of one
-          counts); ``NaN`` unless graded;
+          counts) less the late penalty; ``NaN`` unless graded;
         * ``max_score`` (float64): the assignment's autograded maximum;
         * ``manual_score`` (float64): the written answers' score a TA gave in the
           formgrader (an answer left as released gets nbgrader's own 0, as the formgrader
@@ -227,7 +240,16 @@ def collect_scores(
           unless the submission is graded;
         * ``manual_max`` (float64): the written answers' points (0 when none);
         * ``manual_status`` (string): ``graded``, ``pending`` (a TA has not scored every
-          written answer yet), or ``""`` (no written answers, or the submission not graded).
+          written answer yet), or ``""`` (no written answers, or the submission not graded);
+        * ``raw_score`` (float64): the autograded score before the late penalty;
+        * ``penalty`` (float64): the late penalty nbgrader stored when it autograded (the
+          course's policy, :class:`grader.late.LatePenalty`; 0 when on time or without a due
+          date); ``NaN`` unless graded;
+        * ``timestamp`` (string): the hand-in time nbgrader recorded (``timestamp.txt``),
+          ``YYYY-MM-DD HH:MM:SS UTC``; empty unless graded or when there is none;
+        * ``due`` (string): the assignment's due date, same form; empty without one;
+        * ``late_days`` (float64): days after the due date and the student's extension
+          (``extensions.csv``), 0 when on time; ``NaN`` without a due date or a timestamp.
 
         Written answers are nbgrader's manually graded answer cells (markdown, ``grade`` and
         ``solution``; :func:`grader.gradebook.is_written_answer`): their points are kept apart
@@ -251,6 +273,8 @@ def collect_scores(
     names = sorted(set(students["student"]) | {s for s, a in status_map if a in max_scores.index})
     submitted = set(zip(subs["student"], subs["assignment"]))
     by_sub = {k: g for k, g in grades.groupby(["student", "assignment"])}
+    due_dates = pd.to_datetime(cells.groupby("assignment")["due"].first(), errors="coerce")
+    sub_info = {(r.student, r.assignment): r for r in subs.itertuples(index=False)}
 
     rows = []
     for assignment in assignments:
@@ -264,6 +288,10 @@ def collect_scores(
             score = manual = np.nan
             manual_max = float(manual_maxima.get(assignment, 0.0))
             manual_status = ""
+            raw = penalty = late_days = np.nan
+            due = due_dates.get(assignment, pd.NaT)
+            info = sub_info.get((student, assignment))
+            stamp = pd.to_datetime(info.timestamp, errors="coerce") if info is not None else pd.NaT
             if rec is not None and rec.status != "graded":
                 status, reason = rec.status, rec.reason
             elif rec is not None and (not in_db or crashed):
@@ -274,7 +302,12 @@ def collect_scores(
                 status, reason = "failed", CRASHED
             else:
                 status, reason = "graded", ""
-                score = float(auto_part["score"].fillna(0.0).sum())
+                raw = float(auto_part["score"].fillna(0.0).sum())
+                penalty = 0.0 if info is None or pd.isna(info.penalty) else float(info.penalty)
+                score = raw - penalty
+                if not pd.isna(stamp) and not pd.isna(due):
+                    ends = due + pd.Timedelta(days=float(info.extension_days))
+                    late_days = round(max((stamp - ends).total_seconds(), 0.0) / 86400.0, 4)
                 written = g[g["written"]]
                 if manual_max > 0:  # nbgrader itself gives 0 to an answer left as released
                     done = len(written) > 0 and bool(written["scored"].all())
@@ -283,8 +316,15 @@ def collect_scores(
             rows.append({"student": student, "assignment": assignment, "status": status,
                          "reason": reason, "notes": notes, "score": score,
                          "max_score": float(max_scores[assignment]), "manual_score": manual,
-                         "manual_max": manual_max, "manual_status": manual_status})
+                         "manual_max": manual_max, "manual_status": manual_status, "raw_score": raw,
+                         "penalty": penalty, "timestamp": _when(stamp) if status == "graded" else "",
+                         "due": _when(due), "late_days": late_days})
     return _typed(pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), SCORE_COLUMNS)
+
+
+def _when(stamp) -> str:
+    """A gradebook time (naive UTC) as ``YYYY-MM-DD HH:MM:SS UTC``; ``""`` for none."""
+    return "" if stamp is None or pd.isna(stamp) else pd.Timestamp(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def collect_tests(
@@ -520,9 +560,13 @@ def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataF
         assignment lowers the percentage), ``percent`` (``100 * total / maximum``, 1
         decimal); then, for each assignment with written answers, ``<assignment>_manual``
         (string: the points a TA gave, ``pending`` until every written answer is scored,
-        empty when the submission is not graded).
+        empty when the submission is not graded); then, for each assignment with a due
+        date, ``<assignment>_submitted`` (the hand-in time, UTC), ``<assignment>_late_days``
+        (after the student's extension), ``<assignment>_raw`` (the autograded score before
+        the penalty) and ``<assignment>_penalty``: ``<assignment>`` is then
+        ``<assignment>_raw - <assignment>_penalty``, the score that counts.
     """
-    scores = with_written_columns(scores)
+    scores = _with_late_columns(with_written_columns(scores))
     out = pd.DataFrame({"student": sorted(scores["student"].unique())})
     for assignment, part in scores.groupby("assignment", sort=True):
         part = part.set_index("student")
@@ -545,8 +589,27 @@ def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataF
         text = np.where(part["manual_status"] == "graded", part["manual_score"].map(_fmt_points),
                         np.where(part["manual_status"] == "pending", "pending", ""))
         out[f"{assignment}_manual"] = out["student"].map(pd.Series(text, index=part.index)).astype("string")
+    for assignment, part in scores.groupby("assignment", sort=True):
+        if not (part["due"].fillna("") != "").any():
+            continue
+        part = part.set_index("student")
+        out[f"{assignment}_submitted"] = out["student"].map(part["timestamp"]).astype("string")
+        out[f"{assignment}_late_days"] = out["student"].map(part["late_days"]).astype("float64")
+        out[f"{assignment}_raw"] = out["student"].map(part["raw_score"]).astype("float64")
+        out[f"{assignment}_penalty"] = out["student"].map(part["penalty"]).astype("float64")
     out["student"] = out["student"].astype("string")
     return out
+
+
+def _with_late_columns(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` with the late-penalty columns of :func:`collect_scores`, added where absent
+    (a table made before due dates existed: the raw score is the score, no due date)."""
+    missing = {"raw_score": scores["score"], "penalty": scores["score"].where(scores["score"].isna(), 0.0),
+               "timestamp": "", "due": "", "late_days": np.nan}
+    missing = {k: v for k, v in missing.items() if k not in scores.columns}
+    if not missing:
+        return scores
+    return scores.assign(**missing).astype({k: SCORE_COLUMNS[k] for k in missing})
 
 
 def assignment_summary(scores: pd.DataFrame) -> pd.DataFrame:

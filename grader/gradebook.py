@@ -147,9 +147,24 @@ def _copy_from_server(db_url: str, target: Path, student: str | None) -> None:
                     kept[table.name] = [row["id"] for row in rows]
                     if rows:
                         dst.execute(table.insert(), rows)
+                _copy_extensions(src, dst)
     finally:
         source.dispose()
         copy.dispose()
+
+
+def _copy_extensions(src, dst) -> None:
+    """The grader's extensions table (:data:`grader.assignments.EXTENSION_TABLE`), if the source has one."""
+    from sqlalchemy import inspect, select
+
+    from grader.assignments import EXTENSION_TABLE
+
+    if not inspect(src).has_table(EXTENSION_TABLE.name):
+        return
+    EXTENSION_TABLE.create(dst, checkfirst=True)
+    rows = [dict(row._mapping) for row in src.execute(select(EXTENSION_TABLE))]
+    if rows:
+        dst.execute(EXTENSION_TABLE.insert(), rows)
 
 
 def merge_submission(src_url: str, dst_url: str, course_id: str, assignment: str, student: str) -> None:

@@ -25,3 +25,7 @@ c.Sandbox.notebook_timeout = 60
 from grader.preprocessors import FEEDBACK_PREPROCESSORS  # noqa: E402
 
 c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
+# as the course's: the late policy (it changes nothing without due dates)
+c.AssignLatePenalties.plugin_class = "grader.late.LatePenalty"
+c.LatePenalty.per_day = 0.10
+c.LatePenalty.zero_after_days = 7
