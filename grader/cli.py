@@ -272,6 +272,16 @@ def print_summary(scores, tests, console: Console, maximum: float | None = None)
         console.print(f"written answers: {scored} scored, {pending} pending (score them in the formgrader's "
                       "Manual Grading; grades.csv shows them in the <assignment>_manual columns)", soft_wrap=True)
 
+    from grader.collect import with_late_columns
+
+    late = with_late_columns(scores)
+    late = late[(late["status"] == "graded") & (late["penalty"] > 0)]
+    if len(late):
+        shown = "; ".join(f"{r.student} {r.assignment} {r.late_days:g} days late -{_fmt(r.penalty)}"
+                          for r in late.itertuples(index=False))
+        console.print(f"late penalties ({len(late)}): {shown} (grades.csv: <assignment>_raw, _penalty, "
+                      "_late_days, _submitted)", soft_wrap=True)
+
     problems = scores[scores["status"].isin(["failed", "skipped", "in progress"])]
     if len(problems):
         t = Table(title="Not graded")

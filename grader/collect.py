@@ -32,6 +32,7 @@ __all__ = [
     "grades_table",
     "course_maximum",
     "with_written_columns",
+    "with_late_columns",
     "assignment_summary",
     "pass_rates",
     "write_reports",
@@ -566,7 +567,7 @@ def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataF
         the penalty) and ``<assignment>_penalty``: ``<assignment>`` is then
         ``<assignment>_raw - <assignment>_penalty``, the score that counts.
     """
-    scores = _with_late_columns(with_written_columns(scores))
+    scores = with_late_columns(with_written_columns(scores))
     out = pd.DataFrame({"student": sorted(scores["student"].unique())})
     for assignment, part in scores.groupby("assignment", sort=True):
         part = part.set_index("student")
@@ -601,7 +602,7 @@ def grades_table(scores: pd.DataFrame, maximum: float | None = None) -> pd.DataF
     return out
 
 
-def _with_late_columns(scores: pd.DataFrame) -> pd.DataFrame:
+def with_late_columns(scores: pd.DataFrame) -> pd.DataFrame:
     """``scores`` with the late-penalty columns of :func:`collect_scores`, added where absent
     (a table made before due dates existed: the raw score is the score, no due date)."""
     missing = {"raw_score": scores["score"], "penalty": scores["score"].where(scores["score"].isna(), 0.0),

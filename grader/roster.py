@@ -295,20 +295,22 @@ def long_table(scores: pd.DataFrame, roster: pd.DataFrame | None = None) -> pd.D
         Columns ``student_id``, ``first_name``, ``last_name``, ``email``, ``section``,
         ``assignment``, ``score`` (float64, ``NaN`` unless graded), ``max_score``,
         ``status``, ``reason``, then the written answers' ``manual_score``, ``manual_max``,
-        ``manual_status`` (see :func:`grader.collect.collect_scores`); sorted by student
-        then assignment.
+        ``manual_status``, then ``raw_score``, ``penalty``, ``timestamp``, ``due``,
+        ``late_days`` (the late policy; see :func:`grader.collect.collect_scores`); sorted
+        by student then assignment.
     """
-    from grader.collect import with_written_columns
+    from grader.collect import with_late_columns, with_written_columns
 
-    scores = with_written_columns(scores)
+    scores = with_late_columns(with_written_columns(scores))
     people = _merged_roster(scores, roster).set_index("id")
+    late = ["raw_score", "penalty", "timestamp", "due", "late_days"]
     out = scores[["student", "assignment", "score", "max_score", "status", "reason", "manual_score", "manual_max",
-                  "manual_status"]].copy()
+                  "manual_status", *late]].copy()
     for column in ("first_name", "last_name", "email", "section"):
         out[column] = out["student"].map(people[column]).fillna("").astype("string")
     out = out.rename(columns={"student": "student_id"})
     cols = ["student_id", "first_name", "last_name", "email", "section", "assignment", "score", "max_score",
-            "status", "reason", "manual_score", "manual_max", "manual_status"]
+            "status", "reason", "manual_score", "manual_max", "manual_status", *late]
     return out[cols].sort_values(["student_id", "assignment"]).reset_index(drop=True)
 
 

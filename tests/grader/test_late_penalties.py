@@ -153,6 +153,7 @@ def test_late_submissions_lose_the_policy_share_and_extensions_count(toy_root):
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["collect", "--root", str(toy_root)])
     assert result.exit_code == 0, result.output
+    assert "late penalties (3): half-late toy 8.0417 days late -2;" in " ".join(result.output.split())
     grades = pd.read_csv(toy_root / "reports" / "grades.csv", dtype={"student": str}).set_index("student")
     expected = {  # raw, penalty, late days
         "on-time": (3.0, 0.0, 0.0), "late": (3.0, 0.6, 1.5), "extended": (3.0, 0.0, 0.0),
