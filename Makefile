@@ -1,6 +1,13 @@
 # The two commands of the README: `make demo` and `make test`. Both set everything up on a
-# fresh machine with Python 3.11 (a .venv with the pinned dependencies) first.
-PYTHON ?= python3.11
+# fresh machine (a .venv with the pinned dependencies) first, with the first Python 3.11-3.13
+# found (TensorFlow 2.21 has wheels for 3.10-3.13; the course needs 3.11): `make PYTHON=...` to choose.
+# (Found here, before PATH gets the venv's bin below: the venv's own python is never chosen.)
+SUPPORTED_PYTHON := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+ifndef PYTHON
+PYTHON := $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c '$(SUPPORTED_PYTHON)' 2>/dev/null; then command -v $$p; break; fi; done)
+endif
+PYTHON3_FOUND := $(shell command -v python3 >/dev/null 2>&1 && python3 --version 2>&1 || echo absent)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -15,6 +22,17 @@ export PATH := $(abspath $(BIN)):$(PATH)
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "make: no Python 3.11, 3.12 or 3.13 on PATH (python3: $(PYTHON3_FOUND))."; \
+	elif ! "$(PYTHON)" -c '$(SUPPORTED_PYTHON)' 2>/dev/null; then \
+	  echo "make: PYTHON=$(PYTHON) is not Python 3.11, 3.12 or 3.13 ($$("$(PYTHON)" --version 2>&1 || echo not found))."; \
+	fi
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c '$(SUPPORTED_PYTHON)' 2>/dev/null; then \
+	  echo "  Get one - Debian/Ubuntu: sudo apt install python3.11 python3.11-venv; macOS: brew install python@3.12;"; \
+	  echo "  any system: pyenv install 3.12 (or python.org) - then: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)"; \
+	  exit 1; \
+	fi
+	@echo "make: building $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
