@@ -51,6 +51,15 @@ c.LatePenalty.per_day = 0.10
 c.LatePenalty.zero_after_days = 7
 c.LatePenalty.grace_minutes = 0
 
+# --- LMS downloads: `nbgrader zip_collect` for Canvas's "Download Submissions" zip ----------
+# Put the zip in downloaded/<assignment>/archive/, then `nbgrader zip_collect <assignment>`:
+# Canvas's file names (<name>_[LATE_]<user id>_<file id>_<file>) are mapped to student ids
+# through the roster (canvas_id / lms_user_id). A zip whose times are those of its own making
+# gives no hand-in time, and then no late penalty. See docs/grader.md, "LMS downloads (Canvas)".
+c.ZipCollectApp.collector_plugin = "grader.lms.CanvasCollector"
+c.CanvasCollector.zip_times = "auto"       # "trust": the zip's times are hand-in times; "ignore": never
+c.CanvasCollector.zip_timezone = "UTC"     # zone of a zip's DOS date/time (extended timestamps are UTC)
+
 # --- Kernels: TensorFlow quiet --------------------------------------------------------
 # Kernels started by nbgrader inherit this process's environment. (The set-up cell of
 # every notebook also calls main_ingredients.silence_tensorflow(), which hides the C++

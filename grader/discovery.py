@@ -29,6 +29,7 @@ from grader.preprocessors.repair import duplicate_grade_ids, repair_notebook
 
 __all__ = [
     "GRADER_TIMESTAMP",
+    "from_lms_download",
     "LARGE_FILE",
     "Prepared",
     "discover_notebooks",
@@ -230,6 +231,39 @@ def discover_notebooks(src: Path, expected: list[str], release: Path) -> tuple[P
     return Prepared(notes=notes), {name: chosen}
 
 
+def from_lms_download(root: str | os.PathLike, assignment: str, notebooks: list[Path]) -> bool:
+    """Whether every one of ``notebooks`` is a byte-identical copy of a notebook that
+    ``nbgrader zip_collect`` extracted from an LMS download (``downloaded/<assignment>/``).
+
+    Parameters
+    ----------
+    root : path-like
+        The course root.
+    assignment : str
+    notebooks : list of pathlib.Path
+        The submission's graded notebooks.
+
+    Returns
+    -------
+    bool
+        ``False`` when there is no ``downloaded/<assignment>/`` folder.
+    """
+    import hashlib
+
+    folder = Path(root) / "downloaded" / assignment
+    if not notebooks or not folder.is_dir():
+        return False
+
+    def digest(path: Path) -> str | None:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    extracted = {digest(p) for p in folder.rglob("*.ipynb") if p.is_file() and not p.is_symlink()}
+    return all(digest(p) in extracted for p in notebooks)
+
+
 def prepare_submission(
     root: str | os.PathLike,
     assignment: str,
@@ -332,7 +366,17 @@ def prepare_submission(
     ours = (marker.is_file() and stamp.is_file()
             and marker.read_text(errors="replace").strip() == stamp.read_text(errors="replace").strip())
     timestamp, origin = submission_time(src)
-    if ours or not origin.endswith("timestamp.txt"):  # no collected time: the graded file's own time
+    collected = not ours and origin.endswith("timestamp.txt")
+    if not collected and from_lms_download(root, assignment, [found[name] for name in expected]):
+        # `nbgrader zip_collect` copied it from an LMS download that gave no trustworthy time
+        # (grader.lms.CanvasCollector): its file time is the collection's, not the student's
+        timestamp = None
+        prepared.notes.append("hand-in time unknown (an LMS download without the students' times): "
+                              "no late penalty")
+        for path in (stamp, marker):
+            if ours and not path.is_symlink():
+                path.unlink(missing_ok=True)
+    elif not collected:  # no collected time: the graded file's own time
         timestamp = format_timestamp(max(found[name].stat().st_mtime for name in expected))
         try:  # what nbgrader collect would have left, so the formgrader sees the submission graded
             for path in (stamp, marker):

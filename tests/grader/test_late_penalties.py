@@ -171,3 +171,38 @@ def test_late_submissions_lose_the_policy_share_and_extensions_count(toy_root):
     # the late columns come after percent: the first columns an LMS upload reads are unchanged
     columns = list(grades.reset_index().columns)
     assert columns.index("toy_raw") > columns.index("percent")
+
+
+def test_extensions_follow_a_server_gradebook_into_its_private_copies(toy_root, tmp_path):
+    """A private copy from a server database is made table by table: the extensions come too
+    (the table-by-table path, run here on a SQLite source)."""
+    from grader.assignments import all_extensions, sync_assignments
+    from grader.gradebook import _copy_from_server
+
+    db_url = f"sqlite:///{toy_root / 'gradebook.db'}"
+    sync_assignments(db_url, "toy-course", {"toy": dt.datetime(2026, 12, 1, 17)}, {("toy", "carol"): 1.5})
+    target = tmp_path / "copy.db"
+    _copy_from_server(db_url, target, "carol")
+    copied = all_extensions(f"sqlite:///{target}")
+    assert list(copied.itertuples(index=False, name=None)) == [("toy", "carol", 1.5)]
+
+
+def test_an_lms_download_without_times_gets_no_hand_in_time_and_no_penalty(toy_root, tmp_path):
+    """zip_collect copied the notebook from downloaded/: its file time is the collection's."""
+    from grader.discovery import prepare_submission
+
+    path = submit(toy_root, "lms-student", filled(toy_root))
+    extracted = toy_root / "downloaded" / "toy" / "extracted"
+    extracted.mkdir(parents=True)
+    (extracted / "lmsstudent_101_5001_toy.ipynb").write_bytes(path.read_bytes())
+    prepared = prepare_submission(toy_root, "toy", "lms-student", tmp_path / "staging")
+    assert prepared.error is None
+    assert any("hand-in time unknown" in note for note in prepared.notes)
+    assert not (tmp_path / "staging" / "lms-student" / "toy" / "timestamp.txt").exists()
+    assert not (toy_root / "submitted" / "lms-student" / "toy" / "timestamp.txt").exists()
+    # the control: a hand copy that differs from every downloaded file keeps its file time
+    other = submit(toy_root, "hand", filled(toy_root, HALF))
+    prepared = prepare_submission(toy_root, "toy", "hand", tmp_path / "staging")
+    assert not any("hand-in time unknown" in note for note in prepared.notes)
+    assert (tmp_path / "staging" / "hand" / "toy" / "timestamp.txt").is_file()
+    assert other.is_file()
