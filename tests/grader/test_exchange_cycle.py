@@ -35,6 +35,11 @@ one account, so each student also passes ``--student <id>``, which is what a sha
 without per-student accounts needs too. The submission times are the students' clock: the test
 moves them (the exchange's ``timestamp.txt`` and folder name, as ``nbgrader submit`` writes them)
 to 1.5 and 0.5 days after the due date instead of waiting.
+
+Two tests start no kernel: a student fetching an assignment not released yet gets nbgrader's
+``Assignment not found at: ...`` and exit code 1; and the real course's ``nbgrader_config.py``
+(course id ``main-ingredients``, the course-local exchange) on a copy of ``01-perceptron``:
+release, fetch, submit and collect, with a student folder whose config names the course.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cli_helpers import ANSWER, FILES
+from cli_helpers import ANSWER, FILES, REPO
 
 VENV_BIN = Path(sys.executable).parent
 COURSE_ID = "toy-course"
@@ -183,6 +188,36 @@ def test_fetching_an_unreleased_assignment_gives_nbgraders_message(course, tmp_p
     assert f"{NOT_FOUND}{outbound}" in done.stderr, done.stderr
     assert "nbgrader fetch_assignment failed" in done.stderr
     assert not (alice / "toy").exists()
+
+
+# ------------------------------------------------------------------ the real course's exchange
+
+def test_the_real_course_releases_fetches_submits_and_collects_through_its_own_exchange(tmp_path):
+    """The course's own nbgrader_config.py (course id, course-local exchange) on a copy of its
+    01-perceptron (source/ and the committed release/): no kernel, nothing graded."""
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    for step in ("source", "release"):
+        shutil.copytree(REPO / step / "01-perceptron", course / step / "01-perceptron")
+    run(["nbgrader", "release_assignment", "01-perceptron"], cwd=course)
+    outbound = course / "exchange" / "main-ingredients" / "outbound" / "01-perceptron"
+    assert (outbound / "perceptron.ipynb").read_bytes() == (REPO / "release" / "01-perceptron" / "perceptron.ipynb").read_bytes()
+
+    carol = tmp_path / "carol"
+    carol.mkdir()
+    (carol / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(course / 'exchange')!r}\n"
+        'c.CourseDirectory.course_id = "main-ingredients"\n', encoding="utf-8")
+    env = tool_env(carol, "carol")
+    run(["nbgrader", "fetch_assignment", "01-perceptron"], cwd=carol, env=env)
+    run(["nbgrader", "submit", "01-perceptron", "--student", "carol"], cwd=carol, env=env)
+    run(["nbgrader", "collect", "01-perceptron"], cwd=course)
+    handed_in = course / "submitted" / "carol" / "01-perceptron"
+    assert (handed_in / "perceptron.ipynb").read_bytes() == (outbound / "perceptron.ipynb").read_bytes()
+    stamp = (handed_in / "timestamp.txt").read_text(encoding="utf-8")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} UTC", stamp), stamp
 
 
 # ------------------------------------------------------------------ the whole week
