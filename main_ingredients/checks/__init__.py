@@ -11,7 +11,9 @@ functions run twice when a notebook is autograded:
   seeds, re-computing metrics on the rows that were held out, counting the optimizer's steps).
 
 A check that fails raises :class:`CheckFailed` (an ``AssertionError``) whose message is what
-the student reads. The helpers here are shared by the assignment modules:
+the student reads; a check that passes prints one line per target it verified, ``✓ ...``
+(:func:`passed`, to stdout: nbgrader scores a test cell that writes to stderr 0). The hidden
+re-checks print nothing. The helpers here are shared by the assignment modules:
 :mod:`~main_ingredients.checks.perceptron` (01), :mod:`~main_ingredients.checks.momentum` (02),
 :mod:`~main_ingredients.checks.capacity` (03), :mod:`~main_ingredients.checks.batch_size` (04),
 :mod:`~main_ingredients.checks.iris` (05).
@@ -27,6 +29,8 @@ import numpy as np
 
 __all__ = [
     "CheckFailed",
+    "PASS_MARK",
+    "passed",
     "require",
     "expect",
     "single_number",
@@ -58,6 +62,28 @@ RETRAIN_SEEDS = (20201, 20202)
 
 class CheckFailed(AssertionError):
     """A check of the course failed; its message is written for the student."""
+
+
+#: What starts the line a passed check prints.
+PASS_MARK = "\u2713"
+
+
+def passed(message: str) -> None:
+    """Print that a check passed: one line, ``✓ <message>``, to standard output.
+
+    Every visible check calls it once per target it verified, after the target was verified,
+    so a test cell that ran to the end shows what it checked. Standard output only: nbgrader
+    scores a test cell 0 when it writes to stderr, and the sealed checker discards it.
+
+    Parameters
+    ----------
+    message : str
+        What was checked, with the student's measured value where there is one, e.g.
+        ``"architecture: one Dense layer, 1 unit, linear activation"``.
+    """
+    import sys
+
+    print(f"{PASS_MARK} {message}", file=sys.stdout, flush=True)
 
 
 def require(condition: Any, message: str) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from main_ingredients.checks import (
     RETRAIN_SEEDS, CheckFailed, close_to, dense_stack, describe, history_of, input_features, loss_name, model_of,
-    optimizer_settings, predict, require, require_epochs, require_trained, retrain, single_number,
+    optimizer_settings, passed, predict, require, require_epochs, require_trained, retrain, single_number,
     training_steps,
 )
 
@@ -120,7 +120,7 @@ def rows(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     nearest = distances.argmin(axis=1)
     require(np.allclose(x_array, original_x[nearest], atol=1e-5),
             "The rows of `x` should be the original rows, only in another order: shuffle the rows, do not "
-            "change them (and run the cells from the top: Kernel > Restart & Run All).")
+            "change them (and run the cells from the top: Kernel > Restart Kernel and Run All Cells\u2026).")
     require(len(np.unique(nearest)) == N_ROWS,
             "Every original row should appear exactly once in `x`: shuffle without repeating rows.")
     require(np.array_equal(y_array.argmax(axis=1), original_label[nearest]),
@@ -185,6 +185,9 @@ def prep(x, y) -> None:
     require(len(classes) == 4,
             f"The last 20% of the rows ({N_VALIDATION} rows), which validation_split=0.2 holds out, contain only "
             f"class(es) {(classes + 1).tolist()}: shuffle the rows so that the validation rows hold all four classes.")
+    passed(f"labels: `y` one-hot, shape ({N_ROWS}, 4)")
+    passed(f"rows: `x` holds the {N_ROWS} original rows in a new order, row i of `y` the class of row i of `x`")
+    passed(f"validation rows: the last {N_VALIDATION} rows hold all 4 classes")
 
 
 # --------------------------------------------------------------------------- Task 2
@@ -235,6 +238,11 @@ def model(model, history) -> None:
             f"{math.ceil(N_TRAIN / BATCH_SIZE)} steps per epoch over the {N_TRAIN} training rows; your run took "
             f"{steps if steps is None else int(steps)}.")
     require_epochs(net, history, EPOCHS)
+    passed(f"architecture: Dense({HIDDEN_UNITS}, ReLU) -> Dense(4, softmax) on 3 input features")
+    passed(f"compile settings: SGD(learning_rate={LEARNING_RATE}, momentum={MOMENTUM}), the categorical "
+           "cross-entropy, the accuracy metric")
+    passed(f"training: {EPOCHS} epochs of {math.ceil(N_TRAIN / BATCH_SIZE)} steps (batch size {BATCH_SIZE} on "
+           f"{N_TRAIN} training rows), validation scores in `history`")
 
 
 def accuracy(model, history, x, y) -> None:
@@ -259,6 +267,8 @@ def accuracy(model, history, x, y) -> None:
             f"On the {N_VALIDATION} validation rows your model's validation loss is {val_loss:.3f}; "
             f"it should be at most {MAX_VAL_LOSS}: check that the rows were shuffled and that the model was trained "
             "as described.")
+    passed(f"validation accuracy {val_accuracy:.3f} on the {N_VALIDATION} held-out rows (at least {MIN_VAL_ACCURACY})")
+    passed(f"validation loss {val_loss:.3f} on the {N_VALIDATION} held-out rows (at most {MAX_VAL_LOSS})")
 
 
 def _agrees_with_history(net: Any, run: Any, x: Any, y: Any, name: str, run_name: str) -> None:
@@ -268,7 +278,7 @@ def _agrees_with_history(net: Any, run: Any, x: Any, y: Any, name: str, run_name
     require(recorded_loss is not None and abs(loss - recorded_loss) <= HISTORY_TOLERANCE,
             f"The last validation loss in `{run_name}` ({recorded_loss}) is not what `{name}` scores on the last "
             f"{N_VALIDATION} rows of x and y ({loss}): the model was not trained with validation_split=0.2 on the "
-            "current x and y. Run every cell from the top (Kernel > Restart & Run All).")
+            "current x and y. Run every cell from the top (Kernel > Restart Kernel and Run All Cells\u2026).")
     key = _accuracy_key(run)
     if key is not None and f"val_{key}" in run.history:
         recorded = single_number(run.history[f"val_{key}"][-1])
@@ -380,6 +390,10 @@ def compare(batch_runs, batch_results, best_batch_size) -> None:
     require(runs[best][1] == runs[lowest][1],
             f"`best_batch_size` should be the batch size with the LOWEST validation loss in `batch_results` "
             f"({lowest}); it is {best}.")
+    passed(f"batch sizes {', '.join(map(str, runs))}: one fresh {EPOCHS}-epoch run each, with the right steps per "
+           "epoch")
+    passed("batch_results: the final validation loss of each run")
+    passed(f"best_batch_size = {best}: the lowest validation loss ({runs[best][1]:.3f})")
 
 
 def compare_sealed(batch_runs, batch_results, x, y) -> None:
@@ -418,3 +432,5 @@ def predictions(model, probs, pred_classes, x, y) -> None:
     require(np.array_equal(pred_array, probs_array.argmax(axis=-1)),
             "`pred_classes` should be the 0-based index of the largest probability in each row of `probs` "
             "(np.argmax(probs, axis=-1)), without adding 1.")
+    passed(f"probs: model.predict(x), shape ({N_ROWS}, 4), every row adding up to 1")
+    passed("pred_classes: the 0-based argmax of each row of probs")

@@ -19,7 +19,7 @@ import numpy as np
 
 from main_ingredients.checks import (
     RETRAIN_SEEDS, close_to, dense_stack, fit_batch_size, history_of, input_features, loss_name, model_of,
-    optimizer_settings, predict, require, require_epochs, retrain,
+    optimizer_settings, passed, predict, require, require_epochs, retrain,
 )
 
 __all__ = ["EPOCHS", "LEARNING_RATE", "MOMENTUM", "MIN_WIDE_UNITS", "MAX_WIDE_UNITS", "MAX_WIDE_MSE",
@@ -102,6 +102,8 @@ def wide_architecture(model_wide) -> None:
             f"The hidden layer of `model_wide` should have {MIN_WIDE_UNITS} to {MAX_WIDE_UNITS} units; it has {units}.")
     require(activation == "relu",
             f"The hidden layer of `model_wide` should use the ReLU activation; it uses {activation!r}.")
+    passed(f"model_wide architecture: 1 input, one hidden ReLU layer of {units} units, a linear Dense(1) output "
+           f"({model_wide.count_params()} parameters)")
 
 
 def deep_architecture(model_deep) -> None:
@@ -119,6 +121,8 @@ def deep_architecture(model_deep) -> None:
     require(hidden[1][0] <= hidden[0][0],
             f"Give `model_deep` a tunnel or funnel shape: its second hidden layer ({hidden[1][0]} units) should not "
             f"be wider than the first ({hidden[0][0]}).")
+    passed(f"model_deep architecture: 1 input, hidden ReLU layers of {hidden[0][0]} and {hidden[1][0]} units, a "
+           f"linear Dense(1) output ({model_deep.count_params()} parameters)")
 
 
 def compile_settings(model_wide, model_deep) -> None:
@@ -144,6 +148,8 @@ def compile_settings(model_wide, model_deep) -> None:
         require(loss is not None, f"Give {name}.compile(...) a loss: loss=\"mse\".")
         require(loss == "mean_squared_error",
                 f"`{name}` should use the mean squared error loss (\"mse\"); it uses {loss!r}.")
+        passed(f"{name} compile settings: SGD(learning_rate={LEARNING_RATE}, momentum={MOMENTUM}) and the mean "
+               "squared error")
 
 
 def _fit(model, history, name: str, history_name: str) -> None:
@@ -158,6 +164,8 @@ def _fit(model, history, name: str, history_name: str) -> None:
     require(sine_mse <= max_sine,
             f"The predictions of `{name}` stray from sin(x): their MSE against sin(x) is {sine_mse:.4f}, it should be "
             f"at most {max_sine}. The model misses the curve's shape.")
+    passed(f"{name} fit: {EPOCHS} epochs; MSE {mse:.4f} against y (at most {max_mse}), {sine_mse:.4f} against "
+           f"sin(x) (at most {max_sine})")
 
 
 def wide_fit(model_wide, history_wide) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from main_ingredients.checks import (
     RETRAIN_SEEDS, batch_size_from_steps, CheckFailed, dense_stack, describe, history_of, input_features,
-    model_of, predict, require, require_trained, retrain, sgd_and_loss, single_number, training_steps,
+    model_of, passed, predict, require, require_trained, retrain, sgd_and_loss, single_number, training_steps,
 )
 
 __all__ = ["ROWS", "TRAIN_ROWS", "VALIDATION_ROWS", "VALIDATION_SPLIT", "MIN_VAL_ACCURACY", "TOLERANCE",
@@ -149,6 +149,8 @@ def architecture(model) -> None:
     require(activation == "softmax",
             "The output layer should end with the softmax activation and nothing after it; yours is "
             f"{activation!r}" + (" (an extra activation after the softmax: remove it)." if "+" in activation else "."))
+    hidden = ", ".join(f"{n} {a}" for n, a in stack[:-1])
+    passed(f"architecture: 4 input features, hidden Dense layer(s) of {hidden} units, a Dense(3) softmax output")
 
 
 def compile_settings(model) -> None:
@@ -160,6 +162,7 @@ def compile_settings(model) -> None:
     """
     sgd_and_loss(model, "categorical_crossentropy", "categorical_crossentropy",
                  "the categorical cross-entropy loss for one-hot labels")
+    passed("compile settings: the SGD optimizer and the categorical cross-entropy")
 
 
 def recipe(model, history) -> tuple[int, int, int]:
@@ -222,6 +225,8 @@ def validation(model, history, x, y) -> None:
             f"{loss:.4f}), which validation_split={VALIDATION_SPLIT} holds out: validate with "
             "validation_split=0.2 on x, y as prepared (not validation_data=...), and keep the `history` of the "
             "last fit call of `model`.")
+    passed(f"validation: fit() on the prepared x, y with validation_split={VALIDATION_SPLIT}: trained on the first "
+           f"{TRAIN_ROWS} rows (batch size {batch_size}, {epochs} epochs), validated on the last {VALIDATION_ROWS}")
 
 
 def accuracy(model, history, x, y) -> None:
@@ -252,6 +257,8 @@ def accuracy(model, history, x, y) -> None:
             f"Your trained model classifies {round(held_out * VALIDATION_ROWS)} of the {VALIDATION_ROWS} validation "
             f"flowers (the last {VALIDATION_ROWS} rows of x, y) correctly, accuracy {held_out:.3f}; it should be "
             "at least 0.9 (27 of 30).")
+    passed(f"accuracy: {round(held_out * VALIDATION_ROWS)} of the {VALIDATION_ROWS} validation flowers right after "
+           f"the last epoch ({held_out:.3f}, at least 0.9)")
 
 
 def accuracy_sealed(model, history) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from main_ingredients.checks import (
     RETRAIN_SEEDS, dense_stack, fit_batch_size, input_features, loss_name, model_of, optimizer_settings,
-    predict, require, require_trained, retrain, trained_for,
+    passed, predict, require, require_trained, retrain, trained_for,
 )
 
 __all__ = ["EPOCHS", "MAX_LOSS_GAP", "PROBABILITY_CLIP", "data", "logreg_loss", "log_loss", "architecture",
@@ -89,6 +89,7 @@ def architecture(model) -> None:
             "activation layer, the output is the sigmoid alone.")
     require(activation == "sigmoid",
             f"The output should use the sigmoid activation (activation=\"sigmoid\"); yours is {activation!r}.")
+    passed("architecture: one Dense layer, 1 unit, 1 input feature, sigmoid output")
 
 
 def loss(model) -> None:
@@ -104,6 +105,7 @@ def loss(model) -> None:
     require(name is not None, "Give model.compile(...) a loss: loss=\"binary_crossentropy\".")
     require(name == "binary_crossentropy",
             f"Use the binary cross-entropy loss (\"binary_crossentropy\"); your model uses {name!r}.")
+    passed("loss: the binary cross-entropy")
 
 
 def optimizer(model) -> None:
@@ -114,12 +116,13 @@ def optimizer(model) -> None:
     CheckFailed
     """
     model_of(model, "model")
-    name, _, momentum = optimizer_settings(model)
+    name, rate, momentum = optimizer_settings(model)
     require(name == "SGD", f"Use the SGD optimizer, keras.optimizers.SGD(learning_rate=..., momentum=...); "
             f"your model uses {name}.")
     require(momentum > 0.0,
             "Give SGD a momentum above 0: keras.optimizers.SGD(learning_rate=..., momentum=...); "
             f"yours is {momentum:g}.")
+    passed(f"optimizer: SGD with momentum {momentum:g} (learning rate {rate:g})")
 
 
 def history(model, history) -> None:
@@ -130,6 +133,7 @@ def history(model, history) -> None:
     CheckFailed
     """
     trained_for(model, history, EPOCHS)
+    passed(f"training: `history` comes from fit() and the model was trained for {EPOCHS} epochs")
 
 
 def _gap_message(value: float, target: float) -> str:
@@ -150,6 +154,8 @@ def convergence(model) -> None:
     value, target = log_loss(model), logreg_loss()
     require(abs(value - target) <= MAX_LOSS_GAP,
             _gap_message(value, target) + ": try a larger learning rate or more momentum.")
+    passed(f"convergence: log-loss {value:.4f} on the data, within {MAX_LOSS_GAP} of the logistic regression's "
+           f"{target:.4f}")
 
 
 def convergence_sealed(model, history) -> None:

@@ -14,7 +14,7 @@ import functools
 import numpy as np
 
 from main_ingredients.checks import (
-    RETRAIN_SEEDS, dense_stack, describe, fit_batch_size, input_features, model_of, predict, require,
+    RETRAIN_SEEDS, dense_stack, describe, fit_batch_size, input_features, model_of, passed, predict, require,
     require_trained, retrain, sgd_and_loss, single_number, trained_for,
 )
 
@@ -63,6 +63,7 @@ def architecture(model) -> None:
             f"yours is {stack[0][1]!r}.")
     require(model.count_params() == 2,
             f"The perceptron should have 2 parameters (a weight and a bias); yours has {model.count_params()}.")
+    passed("architecture: one Dense layer, 1 unit, 1 input feature, linear activation, 2 parameters")
 
 
 def compile_settings(model) -> None:
@@ -73,6 +74,7 @@ def compile_settings(model) -> None:
     CheckFailed
     """
     sgd_and_loss(model, "mean_squared_error", "mse", "the mean squared error loss")
+    passed("compile settings: the SGD optimizer and the mean squared error loss")
 
 
 def history(model, history) -> None:
@@ -83,6 +85,7 @@ def history(model, history) -> None:
     CheckFailed
     """
     trained_for(model, history, EPOCHS)
+    passed(f"training: `history` comes from fit() and the model was trained for {EPOCHS} epochs")
 
 
 def line(model) -> tuple[float, float]:
@@ -110,6 +113,8 @@ def fit(model) -> None:
     require(abs(intercept - 30.0) <= MAX_INTERCEPT_ERROR,
             f"The trained model's intercept {intercept:.3f} is more than {MAX_INTERCEPT_ERROR} away from the "
             "true intercept 30.")
+    passed(f"fit: MSE {mse:.4f} (at most {MAX_MSE}), slope {slope:.3f} (5 \u00b1 {MAX_SLOPE_ERROR}), "
+           f"intercept {intercept:.3f} (30 \u00b1 {MAX_INTERCEPT_ERROR})")
 
 
 def fit_sealed(model, history) -> None:
@@ -155,3 +160,5 @@ def weights(model, slope, intercept) -> None:
     require(np.isclose(intercept_value, bias.ravel()[0], rtol=1e-6, atol=1e-6),
             f"`intercept` ({intercept_value:.4f}) is not the bias of your trained model "
             f"({bias.ravel()[0]:.4f}): read it from the model.")
+    passed(f"weights: slope = {slope_value:.4f} and intercept = {intercept_value:.4f} are the trained model's "
+           "kernel and bias")
