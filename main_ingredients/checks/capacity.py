@@ -103,7 +103,7 @@ def wide_architecture(model_wide) -> None:
     require(activation == "relu",
             f"The hidden layer of `model_wide` should use the ReLU activation; it uses {activation!r}.")
     passed(f"model_wide architecture: 1 input, one hidden ReLU layer of {units} units, a linear Dense(1) output "
-           f"({model_wide.count_params()} parameters)")
+           f"({model_wide.count_params():,} parameters)")
 
 
 def deep_architecture(model_deep) -> None:
@@ -122,7 +122,7 @@ def deep_architecture(model_deep) -> None:
             f"Give `model_deep` a tunnel or funnel shape: its second hidden layer ({hidden[1][0]} units) should not "
             f"be wider than the first ({hidden[0][0]}).")
     passed(f"model_deep architecture: 1 input, hidden ReLU layers of {hidden[0][0]} and {hidden[1][0]} units, a "
-           f"linear Dense(1) output ({model_deep.count_params()} parameters)")
+           f"linear Dense(1) output ({model_deep.count_params():,} parameters)")
 
 
 def compile_settings(model_wide, model_deep) -> None:
