@@ -18,6 +18,7 @@ __all__ = [
     "draw_mlp",
     "draw_perceptron",
     "draw_training_loop",
+    "figure_bundle",
     "fold",
     "gradient_descent_path",
     "momentum_path",
@@ -137,21 +138,21 @@ def plot_learning_rates(learning_rates: Mapping[str, float], start: float = -4.0
 # Figures of the lesson that replace the original module's images. Each function draws one
 # figure and returns it; :func:`show_figure` displays it with its alt text.
 # ----------------------------------------------------------------------------------------
-def show_figure(fig, alt: str, caption: str | None = None, path=None, dpi: int = 100):
-    """Display a figure as an ``<img>`` with alt text, and close it.
+def figure_bundle(fig, alt: str, caption: str | None = None, path=None, dpi: int = 100) -> dict:
+    """Render a figure as a display bundle whose image carries alt text, and close it.
 
     JupyterLab's image renderer sets no ``alt`` attribute on a plain PNG output, so the
-    figure is sent as a display bundle whose ``text/html`` part is
-    ``<figure><img src="data:image/png;base64,..." alt="ALT"><figcaption>``; JupyterLab
-    (trusted or not: its sanitizer keeps ``img`` tags, their ``alt`` and ``data:`` sources)
-    renders that, and a screen reader reads the alt text. The bundle also carries the PNG
-    itself (``image/png``) and the alt text as ``text/plain``, which is what text-only
-    front ends and ``nbconvert --to markdown/script`` show.
+    bundle's ``text/html`` part is ``<figure><img src="data:image/png;base64,..."
+    alt="ALT"><figcaption>``; JupyterLab renders that (trusted or not: its sanitizer keeps
+    ``img`` tags, their ``alt`` and ``data:`` sources), and a screen reader reads the alt
+    text. The bundle also carries the PNG itself (``image/png``) and the alt text as
+    ``text/plain``, which is what text-only front ends and ``nbconvert --to markdown``
+    show.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        The figure to show; it is closed afterwards so that ``%matplotlib inline`` does not
+        The figure; it is closed afterwards so that ``%matplotlib inline`` does not
         display it a second time.
     alt : str
         Alternative text: what the figure shows, for a reader who cannot see it.
@@ -165,7 +166,7 @@ def show_figure(fig, alt: str, caption: str | None = None, path=None, dpi: int =
     Returns
     -------
     dict
-        The display bundle that was shown (MIME type -> data).
+        MIME type -> data: ``text/html``, ``image/png`` (base64) and ``text/plain``.
     """
     import base64
     import html
@@ -181,7 +182,7 @@ def show_figure(fig, alt: str, caption: str | None = None, path=None, dpi: int =
     plt.close(fig)
     encoded = base64.b64encode(png).decode("ascii")
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    bundle = {
+    return {
         "text/html": (
             f'<figure style="margin: 0"><img src="data:image/png;base64,{encoded}" '
             f'alt="{html.escape(alt, quote=True)}" style="max-width: 100%">{figcaption}</figure>'
@@ -189,12 +190,32 @@ def show_figure(fig, alt: str, caption: str | None = None, path=None, dpi: int =
         "image/png": encoded,
         "text/plain": f"[figure] {alt}",
     }
-    try:
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython is a dependency of the course
-        return bundle
-    display(bundle, raw=True)
-    return bundle
+
+
+def show_figure(fig, alt: str, caption: str | None = None, path=None, dpi: int = 100) -> None:
+    """Display a figure in the notebook with alt text (see :func:`figure_bundle`), and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to show.
+    alt : str
+        Alternative text: what the figure shows, for a reader who cannot see it.
+    caption : str, optional
+        A visible caption under the figure.
+    path : str or pathlib.Path, optional
+        Also save the PNG there.
+    dpi : int, default 100
+        Resolution of the PNG.
+
+    Returns
+    -------
+    None
+        Nothing, so that a cell ending with this call shows no ``Out[]`` value.
+    """
+    from IPython.display import display
+
+    display(figure_bundle(fig, alt, caption=caption, path=path, dpi=dpi), raw=True)
 
 
 def _box(ax, xy, text, width=1.6, height=0.7, color="#dbe9f6", fontsize=10):

@@ -256,6 +256,7 @@ def test_figures_carry_alt_text_in_their_output(executed):
     shown = [c for c in cells if c.cell_type == "code" and "show_figure(" in c.source]
     assert len(shown) >= 6
     for cell in shown:
+        assert [o.output_type for o in cell.outputs if o.output_type == "execute_result"] == [], cell.source[:60]
         html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
         assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}" alt="[^"]{40,}"', html), cell.source[:60]
 

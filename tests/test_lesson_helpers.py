@@ -31,10 +31,10 @@ def test_draw_mlp_refuses_a_network_without_output():
         plotting.draw_mlp((3,))
 
 
-def test_show_figure_carries_escaped_alt_text_and_the_png(tmp_path):
+def test_figure_bundle_carries_escaped_alt_text_and_the_png(tmp_path):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    bundle = plotting.show_figure(fig, alt='a "diagonal" line <from> 0 to 1', caption="c", path=tmp_path / "f.png")
+    bundle = plotting.figure_bundle(fig, alt='a "diagonal" line <from> 0 to 1', caption="c", path=tmp_path / "f.png")
     assert 'alt="a &quot;diagonal&quot; line &lt;from&gt; 0 to 1"' in bundle["text/html"]
     png = base64.b64decode(bundle["image/png"])
     assert png.startswith(b"\x89PNG") and (tmp_path / "f.png").read_bytes() == png
@@ -109,3 +109,11 @@ def test_capacity_self_check(capsys):
     assert lesson.check_capacity_exercise([16, 16], M(), 0.045, 0.04)
     assert not lesson.check_capacity_exercise([16], M(), 0.054, 0.04)
     assert "[not yet]" in capsys.readouterr().out
+
+
+def test_show_figure_displays_the_bundle_and_returns_nothing(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
+    fig, _ = plt.subplots()
+    assert plotting.show_figure(fig, alt="an empty figure") is None
+    assert len(shown) == 1 and shown[0][1] is True and 'alt="an empty figure"' in shown[0][0]["text/html"]
