@@ -28,11 +28,12 @@ ASSIGNMENTS = [
 c.Course.assignments = ASSIGNMENTS
 
 # --- Exchange: a course-local folder -----------------------------------------------------
-# Submissions are put in submitted/ by hand (no `nbgrader release_assignment`/`collect`
-# through an exchange), but nbgrader's API lists its exchange on start-up and logs
-# "CRITICAL ... Unwritable directory, please contact your instructor:
-# /usr/local/share/nbgrader/exchange" when the default one is absent. A local folder
-# (git-ignored; it must exist, so it is created here) keeps nbgrader quiet.
+# nbgrader's exchange (release_assignment, fetch_assignment, submit, collect, release_feedback,
+# fetch_feedback) is exchange/ beside this file (git-ignored; created here, as nbgrader logs
+# "CRITICAL ... Unwritable directory" when it is absent): the whole cycle works on one machine
+# without root (docs/instructor.md). Students' folders name it in their own nbgrader_config.py
+# or through jupyter-student/nbgrader_config.py (kept in step: tests/test_student_profile.py).
+# On JupyterHub: a shared folder (docs/jupyterhub.md). Hand copies in submitted/ work too.
 c.Exchange.root = os.path.join(HERE, "exchange")
 try:
     os.makedirs(c.Exchange.root, exist_ok=True)
