@@ -1,11 +1,13 @@
 # The two commands of the README: `make demo` and `make test`. Both set everything up on a
 # fresh machine (a .venv with the pinned dependencies) first, with the first Python 3.11-3.13
 # found (TensorFlow 2.21 has wheels for 3.10-3.13; the course needs 3.11): `make PYTHON=...` to choose.
-# (Found here, before PATH gets the venv's bin below: the venv's own python is never chosen.)
+# (Found here, before PATH gets the venv's bin below, and never inside .venv: a TA may have
+# .venv/bin first on PATH.)
 SUPPORTED_PYTHON := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
 ifndef PYTHON
-PYTHON := $(shell for p in python3.11 python3.12 python3.13 python3; do \
-	if command -v $$p >/dev/null 2>&1 && $$p -c '$(SUPPORTED_PYTHON)' 2>/dev/null; then command -v $$p; break; fi; done)
+PYTHON := $(shell PATH=$$(printf '%s' "$$PATH" | tr ':' '\n' | grep -vxF -e '$(CURDIR)/.venv/bin' -e .venv/bin | paste -sd: -); \
+	for p in python3.11 python3.12 python3.13 python3; do \
+	c=$$(command -v $$p) || continue; if $$c -c '$(SUPPORTED_PYTHON)' 2>/dev/null; then echo $$c; break; fi; done)
 endif
 PYTHON3_FOUND := $(shell command -v python3 >/dev/null 2>&1 && python3 --version 2>&1 || echo absent)
 VENV   := .venv

@@ -62,15 +62,23 @@ class SyncResult:
         ``make release`` fills them).
     extensions : int
         Extensions stored (the table replaces every earlier one).
+    changed : list of str
+        Assignments whose due date or extensions differ from what the gradebook held.
     graded : int
-        Submissions of these assignments already in the gradebook: their late penalties
-        change only when they are autograded again.
+        Submissions of the ``changed`` assignments already in the gradebook: their late
+        penalties change only when they are autograded again.
+    warnings : list of str
+        Likely mistakes that were stored all the same: an extension for a student the
+        gradebook does not know (a typo, or a student not imported yet), or for an
+        assignment without a due date.
     """
 
     due: dict[str, dt.datetime | None]
     created: list[str] = field(default_factory=list)
     extensions: int = 0
+    changed: list[str] = field(default_factory=list)
     graded: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def parse_due(text: str, *, where: str = "") -> dt.datetime | None:
@@ -97,15 +105,16 @@ def parse_due(text: str, *, where: str = "") -> dt.datetime | None:
     text = str(text).strip()
     if not text or text.lower() == "nan":
         return None
-    try:
-        stamp = pd.Timestamp(text.replace(" UTC", "+00:00"))
-    except (ValueError, TypeError) as exc:
-        raise DueDateError(f"{where}: {text!r} is not a date and time (write e.g. 2027-01-15 23:59:00+01:00)") from exc
-    if stamp is pd.NaT:
-        raise DueDateError(f"{where}: {text!r} is not a date and time (write e.g. 2027-01-15 23:59:00+01:00)")
+    example = "write e.g. 2027-01-15 23:59:00+01:00, ISO 8601"
+    try:  # ISO 8601 only: 12/01/2026 is 1 December to some and 12 January to others
+        stamp = dt.datetime.fromisoformat(text[:-4] + "+00:00" if text.endswith(" UTC") else text)
+    except ValueError:
+        raise DueDateError(f"{where}: {text!r} is not a date and time ({example})") from None
+    if ":" not in text.split("+")[0][10:]:
+        raise DueDateError(f"{where}: {text!r} has no time of day: midnight or the end of the day? ({example})")
     if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_pydatetime()
+        stamp = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return stamp
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -188,7 +197,8 @@ def read_extensions(path: str | os.PathLike, assignments: list[str]) -> dict[tup
     for i, row in enumerate(table.itertuples(index=False), start=2):
         where = f"{path.name} line {i}"
         if row.assignment not in assignments:
-            raise DueDateError(f"{where}: unknown assignment {row.assignment!r}")
+            raise DueDateError(f"{where}: assignment {row.assignment!r} is not in {ASSIGNMENTS_FILE} "
+                               f"(there: {', '.join(assignments) or 'none'})")
         if not row.student:
             raise DueDateError(f"{where}: no student id")
         try:
@@ -232,28 +242,42 @@ def sync_assignments(db_url: str, course_id: str, due: dict[str, dt.datetime | N
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy import create_engine, delete
 
+    extensions = dict(extensions or {})
     result = SyncResult(due=dict(due))
+    before = all_extensions(db_url)
+    before = {(r.assignment, r.student): float(r.days) for r in before.itertuples(index=False)}
     with Gradebook(db_url, course_id) as gb:
+        students = {s.id for s in gb.students}
+        for (name, student), days in sorted(extensions.items()):
+            if students and student not in students:
+                result.warnings.append(f"extension for {student!r} ({name}): not a student of the gradebook "
+                                       "(a typo, or not imported yet: python -m grader roster import)")
+            if due.get(name) is None:
+                result.warnings.append(f"extension for {student} on {name}, which has no due date: it changes nothing")
         for name, when in due.items():
             try:
                 assignment = gb.find_assignment(name)
             except MissingEntry:
                 result.created.append(name)
                 assignment = gb.add_assignment(name)
+            old_ext = {k: v for k, v in before.items() if k[0] == name}
+            new_ext = {k: v for k, v in extensions.items() if k[0] == name}
+            if assignment.duedate != when or old_ext != new_ext:
+                result.changed.append(name)
+                result.graded += len(assignment.submissions)
             assignment.duedate = when
-            result.graded += len(assignment.submissions)
         gb.db.commit()
     engine = create_engine(db_url, future=True)
     try:
         EXTENSION_TABLE.create(engine, checkfirst=True)
-        rows = [{"assignment": a, "student": s, "days": d} for (a, s), d in sorted((extensions or {}).items())]
+        rows = [{"assignment": a, "student": s, "days": d} for (a, s), d in sorted(extensions.items())]
         with engine.begin() as conn:
             conn.execute(delete(EXTENSION_TABLE))
             if rows:
                 conn.execute(EXTENSION_TABLE.insert(), rows)
     finally:
         engine.dispose()
-    result.extensions = len(extensions or {})
+    result.extensions = len(extensions)
     return result
 
 

@@ -200,12 +200,15 @@ def run_collect(root, out: Optional[Path], db: Optional[str], console: Console, 
     from grader.course import check_db_url, find_course_root, load_config
     from grader.status import load_statuses, status_path
 
+    from grader.late import policy_from_config
+
     course_root = find_course_root(root)
-    db_url = db or load_config(course_root).CourseDirectory.db_url
+    config = load_config(course_root)
+    db_url = db or config.CourseDirectory.db_url
     statuses = load_statuses(status_path(course_root))
     try:
         check_db_url(db_url)
-        scores = collect_scores(db_url, statuses)
+        scores = collect_scores(db_url, statuses, policy=policy_from_config(config))
         tests = collect_tests(db_url, statuses, scores=scores)
         integrity = check_integrity(db_url, statuses, course_root)
         maximum = course_maximum(db_url)
@@ -281,6 +284,14 @@ def print_summary(scores, tests, console: Console, maximum: float | None = None)
                           for r in late.itertuples(index=False))
         console.print(f"late penalties ({len(late)}): {shown} (grades.csv: <assignment>_raw, _penalty, "
                       "_late_days, _submitted)", soft_wrap=True)
+    from grader.collect import STALE_PENALTY
+
+    stale = scores[scores["notes"].fillna("").str.contains(STALE_PENALTY, regex=False)]
+    if len(stale):
+        names = ", ".join(f"{r.student} {r.assignment}" for r in stale.itertuples(index=False))
+        console.print(f"[yellow]late penalty out of date ({len(stale)}):[/] {names}: the due date or an "
+                      "extension changed after autograde; autograde them again (python -m grader autograde "
+                      "<assignment> --student <id>)", soft_wrap=True)
 
     problems = scores[scores["status"].isin(["failed", "skipped", "in progress"])]
     if len(problems):
@@ -458,6 +469,11 @@ def assignments_sync_cmd(
     known = list(config.Course.assignments) if "assignments" in config.Course else None
     table = table or course_root / ASSIGNMENTS_FILE
     ext_path = extensions or (course_root / EXTENSIONS_FILE)
+    default_db = course_root / "gradebook.db"
+    if db is None and db_url == f"sqlite:///{default_db}" and not default_db.is_file():
+        console.print(f"[bold red]error:[/] the course has no gradebook yet ({default_db}): run `make release` "
+                      "first (it creates the gradebook with the assignments), then sync the due dates", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
         check_db_url(db_url)
         check_gradebook(db_url)
@@ -472,10 +488,13 @@ def assignments_sync_cmd(
     console.print(f"assignments: {_plural(len(result.due), 'due date')} from {table}, "
                   f"{_plural(result.extensions, 'extension')}" + (f" from {ext_path}" if ext else "")
                   + f" (gradebook: {_shown_url(db_url)})", soft_wrap=True)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     if result.graded:
-        console.print(f"note: {_plural(result.graded, 'submission')} of these assignments were autograded "
-                      "before: late penalties change when they are autograded again "
-                      "(python -m grader autograde <assignment>)", soft_wrap=True)
+        console.print(f"note: changed since the last sync: {', '.join(result.changed)}, with "
+                      f"{_plural(result.graded, 'submission')} autograded before: their late penalties change "
+                      "when they are autograded again (python -m grader autograde "
+                      f"{' '.join(result.changed)}); until then collect marks them", soft_wrap=True)
     raise typer.Exit(EXIT_OK)
 
 

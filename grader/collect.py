@@ -206,6 +206,7 @@ def collect_scores(
     db_url: str,
     statuses: Mapping[tuple[str, str], SubmissionStatus] | Iterable[SubmissionStatus] | None = None,
     course_id: str | None = None,
+    policy=None,
 ) -> pd.DataFrame:
     """Return one row per (student, assignment) with its status and score.
 
@@ -219,6 +220,11 @@ def collect_scores(
         submission ``failed`` even if the gradebook still holds older scores.
     course_id : str, optional
         Keep only this course's assignments (a database shared by several courses).
+    policy : callable, optional
+        The late policy, seconds late -> share of the score lost (e.g.
+        :func:`grader.late.penalty_fraction` with the course's settings). When given, a
+        penalty that the current due date and extensions would not give (they changed after
+        the submission was autograded) is named in ``notes`` (``late penalty out of date``).
 
     Returns
     -------
@@ -309,6 +315,9 @@ def collect_scores(
                 if not pd.isna(stamp) and not pd.isna(due):
                     ends = due + pd.Timedelta(days=float(info.extension_days))
                     late_days = round(max((stamp - ends).total_seconds(), 0.0) / 86400.0, 4)
+                    if policy is not None and _stale_penalty(policy((stamp - ends).total_seconds()), raw,
+                                                             penalty, manual_max):
+                        notes = "; ".join(filter(None, [notes, STALE_PENALTY]))
                 written = g[g["written"]]
                 if manual_max > 0:  # nbgrader itself gives 0 to an answer left as released
                     done = len(written) > 0 and bool(written["scored"].all())
@@ -321,6 +330,19 @@ def collect_scores(
                          "penalty": penalty, "timestamp": _when(stamp) if status == "graded" else "",
                          "due": _when(due), "late_days": late_days})
     return _typed(pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), SCORE_COLUMNS)
+
+
+#: The note of a submission whose late penalty the current due date and extensions would not give.
+STALE_PENALTY = "late penalty out of date (due date or extension changed since autograde: autograde again)"
+
+
+def _stale_penalty(share: float, raw: float, penalty: float, manual_max: float) -> bool:
+    """Whether ``penalty`` cannot come from ``share`` of the score nbgrader penalised: the
+    autograded ``raw`` score, plus at most the written answers' points a TA had already given."""
+    if raw <= 0:
+        return False
+    low, high = share * raw, min(share * (raw + manual_max), raw + manual_max)
+    return not (low - 1e-9 <= penalty <= high + 1e-9)
 
 
 def _when(stamp) -> str:

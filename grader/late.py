@@ -22,7 +22,7 @@ import math
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Float
 
-__all__ = ["LatePenalty", "penalty_fraction", "SECONDS_PER_DAY"]
+__all__ = ["LatePenalty", "penalty_fraction", "policy_from_config", "SECONDS_PER_DAY"]
 
 SECONDS_PER_DAY = 86400.0
 
@@ -115,3 +115,31 @@ class LatePenalty(LateSubmissionPlugin):
         if share == 0.0:
             return None
         return float(score) * share
+
+
+def policy_from_config(config):
+    """The course's late policy as ``seconds_late -> share``, from an nbgrader config.
+
+    Parameters
+    ----------
+    config : traitlets.config.Config
+        The course's configuration (:func:`grader.course.load_config`).
+
+    Returns
+    -------
+    callable or None
+        :func:`penalty_fraction` with the config's ``c.LatePenalty`` settings (the class's
+        defaults where unset); ``None`` when ``c.AssignLatePenalties.plugin_class`` is not
+        :class:`LatePenalty` (another policy: nothing to compare with).
+    """
+    import functools
+
+    plugin = config.AssignLatePenalties.get("plugin_class", None) if "AssignLatePenalties" in config else None
+    name = plugin if isinstance(plugin, str) else getattr(plugin, "__module__", "") + "." + getattr(plugin, "__name__", "")
+    if name != "grader.late.LatePenalty":
+        return None
+    settings = config.LatePenalty if "LatePenalty" in config else {}
+    traits = LatePenalty.class_traits()
+    kwargs = {key: float(settings.get(key, traits[key].default_value))
+              for key in ("per_day", "zero_after_days", "grace_minutes")}
+    return functools.partial(penalty_fraction, **kwargs)

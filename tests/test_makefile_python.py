@@ -42,8 +42,14 @@ def project(tmp_path) -> Path:
 
 
 def _make(root: Path, path: Path, *args: str) -> subprocess.CompletedProcess:
+    """``make install`` in ``root`` with ``path`` and the text tools the Makefile uses (no Python) on PATH."""
+    tools = root.parent / "tools"
+    tools.mkdir(exist_ok=True)
+    for name in ("tr", "grep", "paste"):
+        if not (tools / name).exists():
+            (tools / name).symlink_to(shutil.which(name))
     return subprocess.run([MAKE, "-C", str(root), "install", *args], capture_output=True, text=True,
-                          env={"PATH": str(path), "HOME": str(root)}, timeout=60)
+                          env={"PATH": f"{path}:{tools}", "HOME": str(root)}, timeout=60)
 
 
 def test_no_supported_python_says_how_to_get_one(project, tmp_path):
@@ -76,3 +82,15 @@ def test_the_first_supported_python_is_chosen_and_named(project, tmp_path):
     assert f"make: building .venv with {chosen} (Python 3.12.7)" in run.stdout, run.stdout + run.stderr
     # the fake then "makes" no venv: make stops at the venv's pip, after naming its choice
     assert run.returncode != 0
+
+
+def test_the_venv_s_own_python_is_never_chosen(project, tmp_path):
+    """A TA with .venv/bin first on PATH (as the README's Instructors section has it)."""
+    venv_bin = project / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    _fake_python(venv_bin, "python3.11", "3.11.7")
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    chosen = _fake_python(bin_, "python3.13", "3.13.1")
+    run = _make(project, Path(f"{venv_bin}:{bin_}"))
+    assert f"make: building .venv with {chosen} (Python 3.13.1)" in run.stdout, run.stdout + run.stderr

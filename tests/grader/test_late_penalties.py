@@ -56,11 +56,13 @@ def test_due_dates_are_stored_in_utc():
 
 
 @pytest.mark.parametrize("text, match", [
-    ("assignment,when\ntoy,2027-01-01\n", "missing column.*due"),
+    ("assignment,when\ntoy,2027-01-01 12:00\n", "missing column.*due"),
     ("assignment,due\ntoy,next friday\n", "line 2: 'next friday' is not a date"),
-    ("assignment,due\ntoy,2027-01-01\ntoy,2027-01-02\n", "line 3: toy is listed twice"),
-    ("assignment,due\ntpy,2027-01-01\n", "line 2: unknown assignment 'tpy'"),
-    ("assignment,due\n,2027-01-01\n", "line 2: no assignment name"),
+    ("assignment,due\ntoy,2027-01-01 12:00\ntoy,2027-01-02 12:00\n", "line 3: toy is listed twice"),
+    ("assignment,due\ntpy,2027-01-01 12:00\n", "line 2: unknown assignment 'tpy'"),
+    ("assignment,due\n,2027-01-01 12:00\n", "line 2: no assignment name"),
+    ("assignment,due\ntoy,12/01/2026 18:00\n", "line 2: '12/01/2026 18:00' is not a date and time .*ISO 8601"),
+    ("assignment,due\ntoy,2027-01-15\n", "line 2: '2027-01-15' has no time of day"),
 ])
 def test_bad_assignment_tables_say_which_line(tmp_path, text, match):
     path = tmp_path / "assignments.csv"
@@ -74,7 +76,7 @@ def test_bad_assignment_tables_say_which_line(tmp_path, text, match):
     ("assignment,student,days\ntoy,alice,-1\n", "line 2: days must be a positive"),
     ("assignment,student,days\ntoy,alice,0\n", "line 2: days must be a positive"),
     ("assignment,student,days\ntoy,,1\n", "line 2: no student id"),
-    ("assignment,student,days\nother,alice,1\n", "line 2: unknown assignment"),
+    ("assignment,student,days\nother,alice,1\n", "line 2: assignment 'other' is not in assignments.csv .there: toy."),
     ("assignment,student,days\ntoy,alice,1\ntoy,alice,2\n", "line 3: alice has two extensions"),
     ("assignment,student\ntoy,alice\n", "missing column.*days"),
 ])
@@ -171,6 +173,14 @@ def test_late_submissions_lose_the_policy_share_and_extensions_count(toy_root):
     # the late columns come after percent: the first columns an LMS upload reads are unchanged
     columns = list(grades.reset_index().columns)
     assert columns.index("toy_raw") > columns.index("percent")
+    assert "out of date" not in result.output
+    # an extension granted after autograde: collect says the stored penalty is out of date
+    (toy_root / "extensions.csv").write_text("assignment,student,days\ntoy,extended,2\ntoy,late,2\n",
+                                             encoding="utf-8")
+    result = runner.invoke(app, ["assignments", "sync", "--root", str(toy_root)])
+    assert "changed since the last sync: toy" in " ".join(result.output.split())
+    result = runner.invoke(app, ["collect", "--root", str(toy_root)])
+    assert "late penalty out of date (1): late toy" in " ".join(result.output.split())
 
 
 def test_extensions_follow_a_server_gradebook_into_its_private_copies(toy_root, tmp_path):
@@ -206,3 +216,38 @@ def test_an_lms_download_without_times_gets_no_hand_in_time_and_no_penalty(toy_r
     assert not any("hand-in time unknown" in note for note in prepared.notes)
     assert (tmp_path / "staging" / "hand" / "toy" / "timestamp.txt").is_file()
     assert other.is_file()
+
+
+def test_sync_warns_of_likely_typos_and_names_what_changed(toy_root):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{toy_root / 'gradebook.db'}", "toy-course") as gb:
+        gb.add_student("alice")
+    (toy_root / "assignments.csv").write_text("assignment,due\ntoy,2026-12-01 17:00\n", encoding="utf-8")
+    (toy_root / "extensions.csv").write_text("assignment,student,days\ntoy,alcie,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["assignments", "sync", "--root", str(toy_root)])
+    assert result.exit_code == 0, result.output
+    assert "warning: extension for 'alcie' (toy): not a student of the gradebook" in " ".join(result.output.split())
+    (toy_root / "assignments.csv").write_text("assignment,due\ntoy,\n", encoding="utf-8")
+    (toy_root / "extensions.csv").write_text("assignment,student,days\ntoy,alice,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["assignments", "sync", "--root", str(toy_root)])
+    assert "extension for alice on toy, which has no due date" in " ".join(result.output.split())
+    assert "not a student" not in result.output
+
+
+def test_sync_before_make_release_says_to_run_it(bare_toy_root):
+    (bare_toy_root / "assignments.csv").write_text("assignment,due\ntoy,2026-12-01 17:00\n", encoding="utf-8")
+    result = runner.invoke(app, ["assignments", "sync", "--root", str(bare_toy_root)])
+    assert result.exit_code == 2
+    assert "run `make release` first" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("share, raw, penalty, manual_max, stale", [
+    (0.2, 3.0, 0.6, 0.0, False), (0.0, 3.0, 0.0, 0.0, False), (0.0, 3.0, 0.6, 0.0, True),
+    (0.2, 3.0, 0.0, 0.0, True), (0.3, 3.0, 0.6, 0.0, True), (0.2, 3.0, 1.0, 2.0, False),  # 0.2 x (3 + 2)
+    (1.0, 3.0, 3.0, 0.0, False), (0.2, 0.0, 0.0, 0.0, False),
+])
+def test_a_penalty_the_current_dates_would_not_give_is_out_of_date(share, raw, penalty, manual_max, stale):
+    from grader.collect import _stale_penalty
+
+    assert _stale_penalty(share, raw, penalty, manual_max) is stale
