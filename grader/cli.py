@@ -532,10 +532,32 @@ def run_feedback(root, assignments, students, console: Console) -> int:
         console.print(f"[yellow]timestamps:[/] {escape(r.student)} / {escape(r.assignment)}: no submission time "
                       "found (no timestamp.txt, no submitted notebook): none written, Release Feedback will "
                       "fail for it", soft_wrap=True)
+    pending = _pending_written(course_root, [r for r in results if r.status == "written"])
+    if pending:
+        console.print(f"[yellow]written answers not scored yet ({len(pending)}):[/] "
+                      + ", ".join(f"{escape(s)} / {escape(a)}" for s, a in pending)
+                      + ": their feedback shows those answers as 0; score them in the formgrader's Manual "
+                      "Grading, then write the feedback again before releasing it", soft_wrap=True)
     counts = ", ".join(f"{k} {sum(r.status == k for r in results)}" for k in ("written", "skipped", "failed"))
     console.print(f"[bold]feedback:[/] {counts} ({_plural(len(results), 'submission')} in "
                   f"{_duration(time.monotonic() - start)}); files in {course_root / 'feedback'}", soft_wrap=True)
     return exit_code(results)
+
+
+def _pending_written(course_root, results) -> list[tuple[str, str]]:
+    """(student, assignment) of ``results`` whose written answers a TA has not scored yet."""
+    from grader.collect import GradebookError, collect_scores
+    from grader.course import load_config
+
+    if not results:
+        return []
+    try:
+        scores = collect_scores(str(load_config(course_root).CourseDirectory.db_url))
+    except (GradebookError, ValueError):
+        return []
+    pending = set(zip(scores.loc[scores["manual_status"] == "pending", "student"],
+                      scores.loc[scores["manual_status"] == "pending", "assignment"]))
+    return sorted({(r.student, r.assignment) for r in results} & pending)
 
 
 def print_feedback(result, console: Console) -> None:

@@ -93,6 +93,9 @@ def test_written_answers_wait_for_a_ta_and_totals_match_the_formgrader(course, t
     assert list(written["status"]) == ["pending"] and written["score"].isna().all()
     assert list(canvas.columns[-2:]) == [ASSIGNMENT, f"{ASSIGNMENT} (written)"]
     assert canvas.iloc[0][f"{ASSIGNMENT} (written)"] == "2" and pd.isna(canvas.iloc[1][f"{ASSIGNMENT} (written)"])
+    feedback = CliRunner().invoke(app, ["feedback", ASSIGNMENT, "--root", str(course)])
+    assert feedback.exit_code == 0, feedback.output
+    assert f"written answers not scored yet (1): ref / {ASSIGNMENT}" in " ".join(feedback.output.split())
 
     with Gradebook(db_url, "main-ingredients") as gb:  # what the formgrader's Manual Grading saves
         grade = gb.find_grade("written-weights", "perceptron", ASSIGNMENT, "ref")
@@ -109,3 +112,6 @@ def test_written_answers_wait_for_a_ta_and_totals_match_the_formgrader(course, t
     assert list(written["status"]) == ["manual"] and list(written["score"]) == [1.5]
     assert "written-weights" not in set(integrity["grade_id"])  # a TA's score of a written answer: normal
     assert canvas.iloc[1][f"{ASSIGNMENT} (written)"] == "1.5" and canvas.iloc[1][ASSIGNMENT] == "10"
+    feedback = CliRunner().invoke(app, ["feedback", ASSIGNMENT, "--root", str(course)])
+    assert feedback.exit_code == 0, feedback.output
+    assert "feedback: written 1" in feedback.output and "not scored yet" not in feedback.output
