@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -82,6 +83,47 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path, env: dict, log_path: Path):
+    """Run ``jupyter lab`` in ``root`` on 127.0.0.1 (a free port, no token) with ``env``; yield its
+    base URL once ``/api/status`` answers (at most 120 s); stop it (its kernels too) at the end.
+
+    Raises
+    ------
+    AssertionError
+        If the server exits or does not answer in time (the end of ``log_path`` is shown).
+    """
+    port = _free_port()
+    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
+           "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
+           f"--ServerApp.root_dir={root}"]
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError(f"jupyter lab exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+                try:
+                    with urllib.request.urlopen(f"{url}/api/status", timeout=5) as answer:
+                        if answer.status == 200:
+                            break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"jupyter lab did not answer in 120 s:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()  # the server shuts its kernels down
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
 
 
 def hidden_lines(source_nb: Path) -> list[str]:
@@ -275,36 +317,8 @@ def lab(course, tmp_path_factory) -> str:
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    port = _free_port()
-    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-           "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
-           f"--ServerApp.root_dir={course}"]
-    log_path = home / "jupyter.log"
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    raise AssertionError(f"jupyter lab exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/api/status", timeout=5) as answer:
-                        if answer.status == 200:
-                            break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"jupyter lab did not answer in 120 s:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            proc.terminate()  # the server shuts its kernels down
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+    with jupyter_lab(course, env, home / "jupyter.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -558,6 +572,12 @@ def _mathjax_state(driver) -> dict:
         };""")
 
 
+def _squared(text: str) -> bool:
+    """Whether a typeset element reads x2 (STIX-Web writes the italic x as U+1D465, mathematical
+    italic small x: NFKC makes it x)."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).startswith("x2")
+
+
 def test_formgrader_and_feedback_typeset_latex_with_the_servers_mathjax(course, lab, browser, graded):
     """d): the formgrader's submission page and the feedback page typeset ``$x^2$`` with the MathJax
     the Jupyter server serves (jupyter_server_mathjax): this machine has no network, so a page that
@@ -578,7 +598,9 @@ def test_formgrader_and_feedback_typeset_latex_with_the_servers_mathjax(course, 
 
             def typeset(driver):
                 last[0] = _mathjax_state(driver)
-                return last[0]["version"] and last[0]["rendered"] and last[0]
+                # typeset = the formula's text in an element: HTML-CSS makes the elements first and
+                # fills them once its web fonts have loaded
+                return last[0]["version"] and any(_squared(t) for t in last[0]["rendered"]) and last[0]
 
             try:
                 state = b.wait(typeset, f"MathJax to load and typeset {LATEX} on the {name} page")
@@ -587,7 +609,7 @@ def test_formgrader_and_feedback_typeset_latex_with_the_servers_mathjax(course, 
             b.shot(f"mathjax-{name}")
             assert any("/static/jupyter_server_mathjax/" in f for f in state["fetched"]), state
             assert not any("cdn" in f for f in state["fetched"]), state
-            assert any(re.sub(r"\s", "", t).startswith("x2") for t in state["rendered"]), state
+            assert any(_squared(t) for t in state["rendered"]), state
             assert LATEX not in b.text(), f"raw LaTeX shown on the {name} page"
 
 

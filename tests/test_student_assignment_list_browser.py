@@ -16,14 +16,11 @@ import json
 import os
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from test_browser import BIN, LAB_PAGE_CONFIG, TOY, Browser, _free_port, browser, shots, tools  # noqa: F401
+from test_browser import BIN, LAB_PAGE_CONFIG, TOY, Browser, browser, jupyter_lab, shots, tools  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "jupyter-student"
@@ -67,36 +64,8 @@ def student_lab(released, tmp_path_factory):
     env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(released / "jupyter-student"),
                JUPYTERLAB_SETTINGS_DIR=str(state / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
                PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
-    port = _free_port()
-    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-           "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
-           f"--ServerApp.root_dir={home}"]
-    log_path = state / "jupyter.log"
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    raise AssertionError(f"jupyter lab exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/api/status", timeout=5) as answer:
-                        if answer.status == 200:
-                            break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"jupyter lab did not answer in 120 s:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
-            yield url, home
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+    with jupyter_lab(home, env, state / "jupyter.log") as url:
+        yield url, home
 
 
 def _button(b: Browser, section: str, label: str, what: str):

@@ -77,3 +77,18 @@ def gradebook_scores(root: Path | None, assignment: str = "toy", *, db_url: str 
             except MissingEntry:
                 pass
     return out
+
+
+def hidden_lines(source_nb: Path) -> list[str]:
+    """Every non-blank line inside a hidden-test block of a source notebook (delimiters excluded)."""
+    lines = []
+    for cell in nbformat.read(str(source_nb), as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and line.strip():
+                lines.append(" ".join(line.split()))
+    return lines

@@ -56,7 +56,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cli_helpers import ANSWER, FILES, REPO
+from cli_helpers import ANSWER, FILES, REPO, hidden_lines
 
 VENV_BIN = Path(sys.executable).parent
 COURSE_ID = "toy-course"
@@ -138,21 +138,6 @@ def move_submission_time(course: Path, student: str, stamp: str) -> None:
     (found[0] / "timestamp.txt").write_text(stamp, encoding="utf-8")
     random_part = found[0].name.rsplit("+", 1)[1]
     found[0].rename(inbound / f"{student}+toy+{stamp}+{random_part}")
-
-
-def hidden_lines(source_nb: Path) -> list[str]:
-    """Every non-blank line inside a hidden-test block of a source notebook (delimiters excluded)."""
-    lines = []
-    for cell in nbformat.read(str(source_nb), as_version=4).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(" ".join(line.split()))
-    return lines
 
 
 def plain(text: str) -> str:

@@ -39,7 +39,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from typer.testing import CliRunner
 
-from cli_helpers import ANSWER, FILES, REPO, filled, submit
+from cli_helpers import ANSWER, FILES, REPO, hidden_lines, filled, submit
 from grader.cli import app
 from grader.course import course_api
 from grader.feedback import (FORCED_PREPROCESSORS, NBGRADER_DEFAULT, ensure_submission_files, feedback_config,
@@ -65,21 +65,6 @@ FEEDBACK_LINE = "c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS"
 
 
 # ------------------------------------------------------------------ helpers
-
-def hidden_lines(source_nb: Path) -> list[str]:
-    """Every non-blank line inside a hidden-test block of a source notebook (delimiters excluded)."""
-    lines = []
-    for cell in nbformat.read(str(source_nb), as_version=4).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(" ".join(line.split()))
-    return lines
-
 
 def page_text(path: Path) -> str:
     """What a browser shows of an HTML file: tags removed, entities decoded, whitespace collapsed."""
