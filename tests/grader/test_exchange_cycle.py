@@ -166,6 +166,9 @@ def course(tmp_path) -> Path:
 # ------------------------------------------------------------------ an unreleased assignment
 
 def test_fetching_an_unreleased_assignment_gives_nbgraders_message(course, tmp_path):
+    # the instructor has generated the assignment (nbgrader reads the course's config, which makes
+    # the exchange folder) but not released it
+    run(["nbgrader", "generate_assignment", "toy"], cwd=course)
     alice = student_folder(tmp_path, "alice", course)
     done = as_student(alice, "alice", "fetch_assignment", "toy", ok=False)
     assert done.returncode != 0, done.stderr
