@@ -396,6 +396,16 @@ def solutions_cmd(
     raise typer.Exit(EXIT_OK)
 
 
+def _require_release(course_root: Path, db: Optional[str], db_url: str, then: str, console: Console) -> None:
+    """Stop with exit code 2 and "run `make release` first, then <then>" when the course's own
+    gradebook (no --db given) does not exist yet."""
+    default_db = course_root / "gradebook.db"
+    if db is None and db_url == f"sqlite:///{default_db}" and not default_db.is_file():
+        console.print(f"[bold red]error:[/] the course has no gradebook yet ({default_db}): run `make release` "
+                      f"first (it creates the gradebook with the assignments), then {then}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
 roster_app = typer.Typer(no_args_is_help=True, help="The class list: student ids, names and emails.")
 app.add_typer(roster_app, name="roster")
 
@@ -416,11 +426,7 @@ def roster_import_cmd(
     console = _console()
     course_root = find_course_root(root)
     db_url = db or str(load_config(course_root).CourseDirectory.db_url)
-    default_db = course_root / "gradebook.db"
-    if db is None and db_url == f"sqlite:///{default_db}" and not default_db.is_file():
-        console.print(f"[bold red]error:[/] the course has no gradebook yet ({default_db}): run `make release` "
-                      "first (it creates the gradebook with the assignments), then import the roster", soft_wrap=True)
-        raise typer.Exit(EXIT_USAGE)
+    _require_release(course_root, db, db_url, "import the roster", console)
     try:
         check_db_url(db_url)
         check_gradebook(db_url)
@@ -469,11 +475,7 @@ def assignments_sync_cmd(
     known = list(config.Course.assignments) if "assignments" in config.Course else None
     table = table or course_root / ASSIGNMENTS_FILE
     ext_path = extensions or (course_root / EXTENSIONS_FILE)
-    default_db = course_root / "gradebook.db"
-    if db is None and db_url == f"sqlite:///{default_db}" and not default_db.is_file():
-        console.print(f"[bold red]error:[/] the course has no gradebook yet ({default_db}): run `make release` "
-                      "first (it creates the gradebook with the assignments), then sync the due dates", soft_wrap=True)
-        raise typer.Exit(EXIT_USAGE)
+    _require_release(course_root, db, db_url, "sync the due dates", console)
     try:
         check_db_url(db_url)
         check_gradebook(db_url)
