@@ -36,6 +36,7 @@ import json as _json
 print("PROBE" + _json.dumps({
     "slope_sgd": float(slope_sgd),
     "intercept_sgd": float(intercept_sgd),
+    "trace_epochs": [int(e) for e in trace.index],
     "unshuffled": {k: [float(v) for v in vals] for k, vals in history_unshuffled.history.items()},
     "shuffled": {k: [float(v) for v in vals] for k, vals in history_shuffled.history.items()},
     "lm": [float(lm.intercept), float(lm.slope), float(lm.mse), float(lm.sigma)],
@@ -197,6 +198,8 @@ def test_gradient_descent_trace_approaches_the_truth(executed):
     _, values = executed
     assert abs(values["slope_sgd"] - 5.0) < 0.2, values["slope_sgd"]
     assert abs(values["intercept_sgd"] - 30.0) < 0.1, values["intercept_sgd"]
+    # one row per epoch, numbered 1..25: the callback's epoch counts from 0, as the prose says
+    assert values["trace_epochs"] == list(range(1, 26))
 
 
 @pytest.mark.slow
@@ -253,8 +256,8 @@ def test_worked_answers_pass_their_self_checks(executed):
 @pytest.mark.xdist_group("lesson")
 def test_figures_carry_alt_text_in_their_output(executed):
     cells, _ = executed
-    shown = [c for c in cells if c.cell_type == "code" and "show_figure(" in c.source]
-    assert len(shown) >= 6
+    shown = [c for c in cells if c.cell_type == "code" and ("show_figure(" in c.source or "show_history(" in c.source)]
+    assert len(shown) >= 10
     for cell in shown:
         assert [o.output_type for o in cell.outputs if o.output_type == "execute_result"] == [], cell.source[:60]
         html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)

@@ -4,6 +4,7 @@ regression summary and self-checks of ``main_ingredients.lesson`` (no kernel, no
 from __future__ import annotations
 
 import base64
+import re
 
 import matplotlib
 
@@ -117,3 +118,31 @@ def test_show_figure_displays_the_bundle_and_returns_nothing(monkeypatch):
     fig, _ = plt.subplots()
     assert plotting.show_figure(fig, alt="an empty figure") is None
     assert len(shown) == 1 and shown[0][1] is True and 'alt="an empty figure"' in shown[0][0]["text/html"]
+
+
+HISTORY = {"loss": [1.2, 0.6, 0.4], "val_loss": [1.0, 0.5, 0.55],
+           "accuracy": [0.4, 0.7, 0.8], "val_accuracy": [0.5, 0.9, 0.85]}
+
+
+def test_describe_history_states_first_last_and_best_epoch():
+    text = plotting.describe_history(HISTORY, metrics=("loss", "accuracy"), title="toy")
+    assert text.startswith("Learning curves (toy) over 3 epochs.")
+    assert "loss: training 1.200 to 0.400, validation 1.000 to 0.550 (best at epoch 2)." in text
+    assert "accuracy: training 0.400 to 0.800, validation 0.500 to 0.850 (best at epoch 2)." in text
+    # no validation curve: no validation part
+    assert plotting.describe_history({"loss": [2.0]}) == "Learning curves over 1 epoch. loss: training 2.000 to 2.000."
+
+
+def test_describe_history_names_a_missing_metric():
+    with pytest.raises(KeyError, match="accuracy"):
+        plotting.describe_history({"loss": [1.0]}, metrics=("accuracy",))
+
+
+def test_show_history_shows_the_curves_with_alt_text_from_the_numbers(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    assert plotting.show_history(HISTORY, metrics=("loss", "accuracy"), title="toy") is None
+    html = shown[0]["text/html"]
+    assert 'alt="Learning curves (toy) over 3 epochs. loss: training 1.200 to 0.400' in html
+    assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)
+    assert plt.get_fignums() == []  # closed: %matplotlib inline does not show it twice
