@@ -26,7 +26,7 @@ COMMANDS = {
                                        "--breakdown", "--no-breakdown", "--timeout", "--keep"],
     "benchmarks/bench_autograde.py": ["--timeout", "--modes"],
     "benchmarks/bench_sealed.py": ["--repeat"],
-    "benchmarks/bench_reference_notebooks.py": ["--repeat"],
+    "benchmarks/bench_reference_notebooks.py": ["--repeat", "--lesson", "--no-lesson"],
 }
 
 #: Only this internal entry point reads ``sys.argv`` itself (``python -m grader.checker ADDRESS MEMORY``).
