@@ -136,6 +136,16 @@ def test_answers_start_collapsed_in_jupyterlab(source_nb, which):
         assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
 
 
+def test_every_learning_curve_is_shown_with_alt_text(source_nb):
+    """A cell that plots values per epoch (learning curves) shows the figure with alt text, never bare."""
+    code = [c.source for c in source_nb.cells if c.cell_type == "code"]
+    plotted = [s for s in code if "plot_history(" in s or 'xlabel="epoch"' in s]
+    assert len(plotted) >= 4
+    for source in plotted:
+        assert "plt.show()" not in source, source[:80]
+        assert "show_figure(" in source or "show_history(" in source, source[:80]
+
+
 def test_every_figure_is_shown_with_alt_text(source_nb):
     shown = [c.source for c in source_nb.cells if c.cell_type == "code" and "show_figure(" in c.source]
     for name in ["draw_perceptron", "plot_gradient_descent", "draw_training_loop", "draw_mlp",
@@ -256,7 +266,9 @@ def test_worked_answers_pass_their_self_checks(executed):
 @pytest.mark.xdist_group("lesson")
 def test_figures_carry_alt_text_in_their_output(executed):
     cells, _ = executed
-    shown = [c for c in cells if c.cell_type == "code" and ("show_figure(" in c.source or "show_history(" in c.source)]
+    # (the exercise cells plot only once the student has filled them in)
+    shown = [c for c in cells if c.cell_type == "code" and ("show_figure(" in c.source or "show_history(" in c.source)
+             and "lesson.is_blank(" not in c.source]
     assert len(shown) >= 10
     for cell in shown:
         assert [o.output_type for o in cell.outputs if o.output_type == "execute_result"] == [], cell.source[:60]

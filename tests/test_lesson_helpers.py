@@ -147,3 +147,12 @@ def test_show_history_shows_the_curves_with_alt_text_from_the_numbers(monkeypatc
     assert 'alt="Learning curves (toy) over 3 epochs. loss: training 1.200 to 0.400' in html
     assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)
     assert set(plt.get_fignums()) == before  # closed: %matplotlib inline does not show it twice
+
+
+def test_describe_curves_states_each_curve_and_the_reference():
+    text = plotting.describe_curves({"batch size 32": [1.1, 0.365], "batch size 128": [1.3, 0.877]},
+                                    "validation loss", title="per batch size", reference=("floor", 0.12))
+    assert text == ("per batch size: validation loss over 2 epochs. batch size 32: 1.100 to 0.365; "
+                    "batch size 128: 1.300 to 0.877; floor (horizontal line): 0.120.")
+    with pytest.raises(ValueError, match="at least one curve"):
+        plotting.describe_curves({}, "loss")
