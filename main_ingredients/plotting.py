@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = [
-    "draw_mlp",
-    "draw_perceptron",
     "describe_curves",
     "describe_history",
+    "draw_mlp",
+    "draw_perceptron",
     "draw_training_loop",
     "figure_bundle",
     "fold",
@@ -137,10 +137,6 @@ def plot_learning_rates(learning_rates: Mapping[str, float], start: float = -4.0
     return fig
 
 
-# ----------------------------------------------------------------------------------------
-# Figures of the lesson that replace the original module's images. Each function draws one
-# figure and returns it; :func:`show_figure` displays it with its alt text.
-# ----------------------------------------------------------------------------------------
 def describe_history(history: Any, metrics: Sequence[str] = ("loss",), title: str | None = None) -> str:
     """Alt text for the learning curves of :func:`plot_history`, written from the numbers.
 
@@ -243,6 +239,10 @@ def show_history(history: Any, metrics: Sequence[str] = ("loss",), title: str | 
     show_figure(fig, alt=describe_history(history, metrics=metrics, title=title))
 
 
+# ----------------------------------------------------------------------------------------
+# Figures of the lesson that replace the original module's images. Each function draws one
+# figure and returns it; :func:`show_figure` displays it with its alt text.
+# ----------------------------------------------------------------------------------------
 def figure_bundle(fig, alt: str, caption: str | None = None, path=None, dpi: int = 100) -> dict:
     """Render a figure as a display bundle whose image carries alt text, and close it.
 
